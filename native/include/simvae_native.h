@@ -1,0 +1,109 @@
+/* C ABI of libsimvae_native: a thin binding over libtorch for SimVae.Torch.
+ * Conventions: every function returns 0 on success and non-zero on failure; on failure
+ * svn_last_error() returns the message (thread-local, valid until the next failing call on
+ * the same thread). No C++ exception crosses this boundary. Tensor handles are opaque
+ * pointers owned by the caller and released with svn_tensor_free. */
+#ifndef SIMVAE_NATIVE_H
+#define SIMVAE_NATIVE_H
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SVN_API __attribute__((visibility("default")))
+
+typedef void* svn_tensor;
+typedef void* svn_op;
+
+/* Argument / result kinds for the generic operator call. */
+enum svn_kind {
+  SVN_NONE = 0,        /* None / undefined tensor */
+  SVN_TENSOR = 1,      /* p: svn_tensor */
+  SVN_INT = 2,         /* i */
+  SVN_DOUBLE = 3,      /* d */
+  SVN_BOOL = 4,        /* i != 0 */
+  SVN_INT_LIST = 5,    /* p: const int64_t*, n */
+  SVN_DOUBLE_LIST = 6, /* p: const double*, n */
+  SVN_TENSOR_LIST = 7, /* p: const svn_tensor*, n */
+  SVN_STRING = 8,      /* p: const char* (UTF-8, NUL-terminated) */
+  SVN_DEFAULT = 9,     /* use the schema's default value */
+  SVN_DEVICE = 10,     /* i: device type (0 CPU, 1 CUDA), n: index (-1 = current) */
+  SVN_OPT_TENSOR_LIST = 11, /* p: const svn_tensor*, n; NULL entries mean None */
+  SVN_BOOL_LIST = 12   /* p: const int64_t*, n (non-zero = true) */
+};
+
+typedef struct svn_value {
+  int32_t kind;
+  int32_t reserved;
+  int64_t i;
+  double d;
+  void* p;
+  int64_t n;
+} svn_value;
+
+/* Errors */
+SVN_API const char* svn_last_error(void);
+
+/* Runtime */
+SVN_API const char* svn_torch_version(void);
+SVN_API int svn_set_num_threads(int32_t intra_op_threads, int32_t blas_threads);
+SVN_API int32_t svn_get_num_threads(void);
+SVN_API int svn_manual_seed(uint64_t seed);
+SVN_API int32_t svn_cuda_device_count(void);
+SVN_API int svn_cuda_synchronize(int32_t device);
+SVN_API int32_t svn_grad_enabled(void);
+SVN_API void svn_set_grad_enabled(int32_t enabled);
+SVN_API int64_t svn_live_tensors(void);
+
+/* Tensors */
+SVN_API int svn_tensor_from_data(const void* data, int32_t dtype, const int64_t* shape, int32_t ndim,
+                                 int32_t device_type, int32_t device_index, svn_tensor* out);
+SVN_API int svn_tensor_copy_to_host(svn_tensor t, void* dst, int64_t nbytes);
+SVN_API int svn_tensor_data_ptr(svn_tensor t, void** out);
+SVN_API void svn_tensor_free(svn_tensor t);
+SVN_API int svn_tensor_alias(svn_tensor t, svn_tensor* out);
+SVN_API int32_t svn_tensor_ndim(svn_tensor t);
+SVN_API int svn_tensor_shape(svn_tensor t, int64_t* out, int32_t max);
+SVN_API int svn_tensor_strides(svn_tensor t, int64_t* out, int32_t max);
+SVN_API int32_t svn_tensor_dtype(svn_tensor t);
+SVN_API int svn_tensor_device(svn_tensor t, int32_t* type, int32_t* index);
+SVN_API int32_t svn_tensor_defined(svn_tensor t);
+
+/* Autograd */
+SVN_API int32_t svn_tensor_requires_grad(svn_tensor t);
+SVN_API int svn_tensor_set_requires_grad(svn_tensor t, int32_t requires_grad);
+SVN_API int svn_tensor_grad(svn_tensor t, svn_tensor* out); /* *out = NULL when no gradient */
+SVN_API int svn_tensor_set_grad(svn_tensor t, svn_tensor grad); /* grad NULL clears it */
+SVN_API int svn_tensor_backward(svn_tensor t, svn_tensor grad, int32_t retain_graph, int32_t create_graph);
+SVN_API int32_t svn_tensor_is_leaf(svn_tensor t);
+
+/* Generic operator call through the boxed dispatcher. */
+SVN_API int svn_op_find(const char* name, const char* overload, svn_op* out);
+SVN_API int svn_op_schema(svn_op op, const char** out);
+SVN_API int svn_op_call(svn_op op, const svn_value* args, int32_t nargs, svn_value* results, int32_t max_results,
+                        int32_t* nresults);
+
+/* Fused optimizer steps: one multi-threaded pass over all parameters. */
+typedef struct svn_adam_config {
+  double lr, beta1, beta2, eps, weight_decay;
+  int64_t step;           /* 1-based step number after increment */
+  int32_t decoupled;      /* 1 = AdamW */
+  int32_t reserved;
+} svn_adam_config;
+SVN_API int svn_adam_step(const svn_tensor* params, const svn_tensor* grads, const svn_tensor* exp_avg,
+                          const svn_tensor* exp_avg_sq, int32_t count, const svn_adam_config* config);
+
+typedef struct svn_sgd_config {
+  double lr, momentum, dampening, weight_decay;
+  double lars_eta;        /* > 0 enables the LARS trust ratio (You et al. 2017) */
+  int32_t nesterov;
+  int32_t first_step;     /* momentum buffer initialised to the gradient on the first step */
+} svn_sgd_config;
+SVN_API int svn_sgd_step(const svn_tensor* params, const svn_tensor* grads, const svn_tensor* momentum_buffers,
+                         int32_t count, const svn_sgd_config* config);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

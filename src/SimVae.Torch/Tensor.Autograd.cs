@@ -1,0 +1,51 @@
+using SimVae.Torch.Native;
+
+namespace SimVae.Torch;
+
+public sealed partial class Tensor
+{
+    /// <summary>Whether gradients flow to this tensor. Setting it is allowed on leaf tensors only.</summary>
+    public bool RequiresGrad
+    {
+        get => NativeMethods.RequiresGrad(Handle) != 0;
+        set => NativeMethods.Check(NativeMethods.SetRequiresGrad(Handle, value ? 1 : 0));
+    }
+
+    /// <summary>Sets <see cref="RequiresGrad"/> and returns this tensor (fluent).</summary>
+    public Tensor RequiresGrad_(bool requiresGrad = true)
+    {
+        RequiresGrad = requiresGrad;
+        return this;
+    }
+
+    /// <summary>Whether the tensor is a leaf of the autograd graph (created by the user, not by an operation).</summary>
+    public bool IsLeaf => NativeMethods.IsLeaf(Handle) != 0;
+
+    /// <summary>
+    /// The accumulated gradient as a new handle (dispose it or let the scope do it), or null when none.
+    /// Setting it replaces the gradient (null clears it).
+    /// </summary>
+    public Tensor? Grad
+    {
+        get
+        {
+            NativeMethods.Check(NativeMethods.Grad(Handle, out var g));
+            return g == IntPtr.Zero ? null : new Tensor(g);
+        }
+        set
+        {
+            NativeMethods.Check(NativeMethods.SetGrad(Handle, value?.Handle ?? IntPtr.Zero));
+            GC.KeepAlive(value);
+        }
+    }
+
+    /// <summary>Computes gradients of this tensor with respect to the graph's leaves (like <c>tensor.backward()</c>).</summary>
+    /// <param name="gradient">The upstream gradient; required unless the tensor has one element.</param>
+    /// <param name="retainGraph">Keep the graph for another backward pass.</param>
+    /// <param name="createGraph">Record the backward pass itself (for higher-order gradients).</param>
+    public void Backward(Tensor? gradient = null, bool retainGraph = false, bool createGraph = false)
+    {
+        NativeMethods.Check(NativeMethods.Backward(Handle, gradient?.Handle ?? IntPtr.Zero, retainGraph ? 1 : 0, createGraph ? 1 : 0));
+        GC.KeepAlive(gradient);
+    }
+}

@@ -1,0 +1,52 @@
+using System.Runtime.InteropServices;
+using SimVae.Torch.Native;
+
+namespace SimVae.Torch;
+
+/// <summary>Process-wide libtorch settings: seeds, threads, CUDA queries, version, live-tensor count.</summary>
+public static unsafe class TorchRuntime
+{
+    private static int threadsConfigured;
+
+    /// <summary>The libtorch version this library runs on (e.g. "1.13.0").</summary>
+    public static string TorchVersion => Marshal.PtrToStringUTF8((IntPtr)NativeMethods.TorchVersion()) ?? "unknown";
+
+    /// <summary>Seeds libtorch's CPU generator and every CUDA generator.</summary>
+    public static void ManualSeed(ulong seed) => NativeMethods.Check(NativeMethods.ManualSeed(seed));
+
+    /// <summary>
+    /// Sets libtorch's intra-op thread count and pins OpenBLAS to <paramref name="blasThreads"/>
+    /// (both pools busy at once oversubscribe the cores and make steps slower).
+    /// </summary>
+    public static void SetThreads(int intraOpThreads, int blasThreads = 1)
+    {
+        if (intraOpThreads < 1) throw new ArgumentOutOfRangeException(nameof(intraOpThreads), intraOpThreads, "must be at least 1");
+        NativeMethods.Check(NativeMethods.SetNumThreads(intraOpThreads, blasThreads));
+        Volatile.Write(ref threadsConfigured, 1);
+    }
+
+    /// <summary>libtorch's intra-op thread count.</summary>
+    public static int Threads => NativeMethods.GetNumThreads();
+
+    /// <summary>
+    /// Applies the default thread setting once per process: all cores for libtorch (it defaults to 1 in Debian's
+    /// build), 1 for OpenBLAS. Skipped when the user already called <see cref="SetThreads"/>.
+    /// </summary>
+    public static void EnsureDefaultThreads()
+    {
+        if (Interlocked.CompareExchange(ref threadsConfigured, 1, 0) == 0)
+            NativeMethods.Check(NativeMethods.SetNumThreads(Environment.ProcessorCount, 1));
+    }
+
+    /// <summary>How many CUDA devices libtorch sees (0 for a CPU-only build).</summary>
+    public static int CudaDeviceCount => NativeMethods.CudaDeviceCount();
+
+    /// <summary>Whether at least one CUDA device is usable.</summary>
+    public static bool CudaAvailable => CudaDeviceCount > 0;
+
+    /// <summary>Waits for all queued work on a CUDA device (for timing).</summary>
+    public static void CudaSynchronize(int device = 0) => NativeMethods.Check(NativeMethods.CudaSynchronize(device));
+
+    /// <summary>Native tensor handles currently alive in this process (for leak checks).</summary>
+    public static long LiveTensorCount => NativeMethods.LiveTensors();
+}
