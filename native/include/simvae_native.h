@@ -69,6 +69,8 @@ SVN_API int svn_tensor_strides(svn_tensor t, int64_t* out, int32_t max);
 SVN_API int32_t svn_tensor_dtype(svn_tensor t);
 SVN_API int svn_tensor_device(svn_tensor t, int32_t* type, int32_t* index);
 SVN_API int32_t svn_tensor_defined(svn_tensor t);
+/* Replaces t's data (and device/dtype) by src's, keeping t's identity (PyTorch's `param.data = src`). */
+SVN_API int svn_tensor_set_data(svn_tensor t, svn_tensor src);
 
 /* Autograd */
 SVN_API int32_t svn_tensor_requires_grad(svn_tensor t);

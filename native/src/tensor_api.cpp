@@ -154,6 +154,8 @@ int svn_tensor_device(svn_tensor handle, int32_t* type, int32_t* index) {
 
 int32_t svn_tensor_defined(svn_tensor t) { return t != nullptr && as_tensor(t).defined() ? 1 : 0; }
 
+int svn_tensor_set_data(svn_tensor t, svn_tensor src) { SVN_GUARD({ as_tensor(t).set_data(as_tensor(src)); }) }
+
 int32_t svn_tensor_requires_grad(svn_tensor t) { return t && as_tensor(t).requires_grad() ? 1 : 0; }
 
 int svn_tensor_set_requires_grad(svn_tensor t, int32_t requires_grad) {

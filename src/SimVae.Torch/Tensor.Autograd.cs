@@ -18,6 +18,16 @@ public sealed partial class Tensor
         return this;
     }
 
+    /// <summary>
+    /// Replaces this tensor's data (and so its device and type) by <paramref name="source"/>'s while keeping its
+    /// identity, gradient flag and every reference to it (PyTorch's <c>param.data = source</c>).
+    /// </summary>
+    public void SetData(Tensor source)
+    {
+        NativeMethods.Check(NativeMethods.SetData(Handle, source.Handle));
+        GC.KeepAlive(source);
+    }
+
     /// <summary>Whether the tensor is a leaf of the autograd graph (created by the user, not by an operation).</summary>
     public bool IsLeaf => NativeMethods.IsLeaf(Handle) != 0;
 

@@ -34,6 +34,7 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library, EntryPoint = "svn_tensor_strides")] internal static partial int Strides(IntPtr t, long* strides, int max);
     [LibraryImport(Library, EntryPoint = "svn_tensor_dtype")] internal static partial int DType(IntPtr t);
     [LibraryImport(Library, EntryPoint = "svn_tensor_device")] internal static partial int Device(IntPtr t, out int type, out int index);
+    [LibraryImport(Library, EntryPoint = "svn_tensor_set_data")] internal static partial int SetData(IntPtr t, IntPtr source);
     [LibraryImport(Library, EntryPoint = "svn_tensor_requires_grad")] internal static partial int RequiresGrad(IntPtr t);
     [LibraryImport(Library, EntryPoint = "svn_tensor_set_requires_grad")] internal static partial int SetRequiresGrad(IntPtr t, int requiresGrad);
     [LibraryImport(Library, EntryPoint = "svn_tensor_grad")] internal static partial int Grad(IntPtr t, out IntPtr grad);
