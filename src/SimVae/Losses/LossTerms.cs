@@ -1,0 +1,20 @@
+using SimVae.Torch;
+
+namespace SimVae.Losses;
+
+/// <summary>
+/// A loss to minimise plus its named terms for logging. Owns <see cref="Total"/>; the terms are plain numbers
+/// (read after the step, so logging costs one host copy per term).
+/// </summary>
+/// <param name="Total">The scalar to call <see cref="Tensor.Backward"/> on.</param>
+/// <param name="Terms">Named, detached scalar tensors (e.g. "recon", "entropy", "prior").</param>
+public sealed record LossTerms(Tensor Total, IReadOnlyDictionary<string, Tensor> Terms)
+{
+    /// <summary>The terms' values as numbers (one host copy each).</summary>
+    public Dictionary<string, double> Values()
+    {
+        var values = new Dictionary<string, double> { ["loss"] = Total.ToDouble() };
+        foreach (var (name, t) in Terms) values[name] = t.ToDouble();
+        return values;
+    }
+}
