@@ -1,4 +1,7 @@
+using System.Buffers;
+using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace SimVae.Torch.Serialization;
 
@@ -43,6 +46,16 @@ internal sealed class SafeTensorsHeader
     public static SafeTensorsHeader Parse(ReadOnlyMemory<byte> json, long? bufferSize, Func<string, InvalidDataException> fail)
     {
         var span = json.Span;
+        if (!Utf8.IsValid(span))
+        {
+            // JsonDocument only checks UTF-8 lazily (when a string is read), so check all of it up front.
+            for (int i = 0; i < span.Length;)
+            {
+                if (Rune.DecodeFromUtf8(span[i..], out _, out int consumed) != OperationStatus.Done)
+                    throw fail($"the header is not valid UTF-8 (byte 0x{span[i]:X2} at header offset {i})");
+                i += consumed;
+            }
+        }
         int start = 0;
         while (start < span.Length && span[start] == (byte)' ') start++;
         if (start == span.Length) throw fail("the header is empty (only padding)");
