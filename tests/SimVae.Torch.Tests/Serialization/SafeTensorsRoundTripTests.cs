@@ -145,6 +145,25 @@ public class SafeTensorsRoundTripTests
     }
 
     [TestMethod]
+    public void LargeTensorCrossesReadAndWriteChunkBoundaries()
+    {
+        // 20 MB: more than the 16 MB write/read chunk and many 1 MB buffered chunks.
+        const int n = 5_000_000 + 3;
+        var values = new float[n];
+        for (int i = 0; i < n; i++) values[i] = i * 0.25f - 7f;
+        using var big = Tensor.FromSpan<float>(values, [n]);
+        using var flags = Tensor.FromSpan<bool>(values.Select(v => v > 0).ToArray(), [n]);
+        var tensors = new Dictionary<string, Tensor> { ["big"] = big, ["flags"] = flags };
+        using var ms = new MemoryStream();
+        SafeTensors.Save(ms, tensors);
+        ms.Position = 0;
+        using (var direct = SafeTensors.Load(ms))
+            foreach (var (name, t) in tensors) AssertIdentical(t, direct.Tensors[name], name);
+        using (var buffered = SafeTensors.Load(new TrickleStream(ms.ToArray(), maxRead: 300_000)))
+            foreach (var (name, t) in tensors) AssertIdentical(t, buffered.Tensors[name], name);
+    }
+
+    [TestMethod]
     public void NonContiguousTensorIsWrittenInLogicalOrder()
     {
         using var m = Tensor.FromSpan<float>([1, 2, 3, 4, 5, 6], [2, 3]);
