@@ -1,0 +1,68 @@
+using SimVae.Backbones;
+using SimVae.Losses;
+using SimVae.Torch;
+using SimVae.Torch.Nn;
+
+namespace SimVae.Methods;
+
+/// <summary>
+/// The shared shape of the discriminative methods: backbone → features (what <see cref="Encode"/> returns),
+/// head → the vectors the loss compares. Subclasses give the head and the pairwise loss.
+/// </summary>
+public abstract class TwoViewModel : SslModel
+{
+    private readonly Module<Tensor, Tensor> backbone;
+    private readonly Module<Tensor, Tensor> head;
+
+    /// <summary>Builds backbone and head.</summary>
+    protected TwoViewModel(SslOptions options, Func<long, Module<Tensor, Tensor>> createHead) : base(options)
+    {
+        backbone = RegisterModule("backbone", BackboneFactory.Encoder(options.Backbone, options.Channels, options.Height, options.Width, options.LatentDim));
+        head = RegisterModule("head", createHead(options.LatentDim));
+    }
+
+    /// <inheritdoc />
+    public override int FeatureDimension => Options.LatentDim;
+
+    /// <summary>Whether <see cref="Encode"/> returns the head's output instead of the backbone's.</summary>
+    public bool UseHeadOutput { get; set; }
+
+    /// <inheritdoc />
+    public override Tensor Encode(Tensor images)
+    {
+        if (!UseHeadOutput) return backbone.Forward(images);
+        using var features = backbone.Forward(images);
+        return head.Forward(features);
+    }
+
+    /// <inheritdoc />
+    public override LossTerms Loss(Tensor views)
+    {
+        long n = ImagesIn(views);
+        using var scope = DisposeScope.Open();
+        var projected = head.Forward(backbone.Forward(views));
+        var terms = PairLoss(projected.Narrow(0, 0, n), projected.Narrow(0, n, n));
+        return SimVaeModel.MoveOutOfScope(terms);
+    }
+
+    /// <summary>The loss between the two views' head outputs, rows corresponding.</summary>
+    protected abstract LossTerms PairLoss(Tensor first, Tensor second);
+}
+
+/// <summary>SimCLR: projection head Linear(d→hidden)–ReLU–Linear(hidden→proj) and NT-Xent.</summary>
+public sealed class SimClrModel(SimClrOptions options)
+    : TwoViewModel(options, d => new Mlp(d, options.ProjectionHidden, options.ProjectionDim))
+{
+    /// <inheritdoc />
+    protected override LossTerms PairLoss(Tensor first, Tensor second) =>
+        NtXentLoss.Compute(first, second, ((SimClrOptions)Options).Temperature);
+}
+
+/// <summary>VICReg: expander of three Linear layers (ReLU between) and the variance–invariance–covariance loss.</summary>
+public sealed class VicRegModel(VicRegOptions options)
+    : TwoViewModel(options, d => new Mlp(d, options.ExpanderDim, options.ExpanderDim, options.ExpanderDim))
+{
+    /// <inheritdoc />
+    protected override LossTerms PairLoss(Tensor first, Tensor second) =>
+        VicRegLoss.Compute(first, second, ((VicRegOptions)Options).Loss);
+}

@@ -1,0 +1,56 @@
+using SimVae.Losses;
+using SimVae.Torch;
+using SimVae.Torch.Nn;
+
+namespace SimVae.Methods;
+
+/// <summary>
+/// A self-supervised method as a module: it defines its training loss on a batch of views and how images become
+/// features. The trainer owns the loop, optimiser, checkpoints and devices (PyTorch Lightning's split).
+/// </summary>
+public abstract class SslModel : Module
+{
+    /// <summary>Stores the validated options.</summary>
+    protected SslModel(SslOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        Options = options;
+    }
+
+    /// <summary>The method's settings.</summary>
+    public SslOptions Options { get; }
+
+    /// <summary>Length of the feature vector <see cref="Encode"/> returns.</summary>
+    public abstract int FeatureDimension { get; }
+
+    /// <summary>
+    /// The training loss for <paramref name="views"/>: [J·N, C, H, W] floats in [0, 1], view-major (rows
+    /// j·N … j·N + N − 1 are view j of the N images), J = <see cref="SslOptions.Views"/>.
+    /// </summary>
+    public abstract LossTerms Loss(Tensor views);
+
+    /// <summary>Features for [N, C, H, W] images in [0, 1] (the caller chooses grad mode and train/eval mode).</summary>
+    public abstract Tensor Encode(Tensor images);
+
+    /// <summary>Creates the model an options object describes (seed libtorch first for reproducible weights).</summary>
+    public static SslModel Create(SslOptions options) => options switch
+    {
+        SimVaeOptions o => new SimVaeModel(o),
+        SimClrOptions o => new SimClrModel(o),
+        VicRegOptions o => new VicRegModel(o),
+        null => throw new ArgumentNullException(nameof(options)),
+        _ => throw new ArgumentException($"no model for {options.GetType().Name}", nameof(options)),
+    };
+
+    /// <summary>Checks that a view batch has J·N rows of the configured image shape; returns N.</summary>
+    protected long ImagesIn(Tensor views)
+    {
+        var shape = views.Shape;
+        var o = Options;
+        if (shape.Length != 4 || shape[1] != o.Channels || shape[2] != o.Height || shape[3] != o.Width || shape[0] % o.Views != 0)
+            throw new ArgumentException(
+                $"views must be [J·N, {o.Channels}, {o.Height}, {o.Width}] with J = {o.Views}; got [{string.Join(", ", shape)}]", nameof(views));
+        return shape[0] / o.Views;
+    }
+}
