@@ -105,6 +105,12 @@ typedef struct svn_sgd_config {
 SVN_API int svn_sgd_step(const svn_tensor* params, const svn_tensor* grads, const svn_tensor* momentum_buffers,
                          int32_t count, const svn_sgd_config* config);
 
+/* Image decoding (OpenCV): decodes PNG/JPEG bytes, converts to grayscale (channels 1) or RGB (channels 3),
+ * resizes to height x width with area interpolation, and returns a uint8 tensor (channels, height, width).
+ * Fails with "built without OpenCV" when the library was compiled without it. */
+SVN_API int svn_image_decode(const uint8_t* bytes, int64_t length, int32_t channels, int32_t height, int32_t width,
+                             svn_tensor* out);
+
 #ifdef __cplusplus
 }
 #endif

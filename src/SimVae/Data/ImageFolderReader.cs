@@ -1,0 +1,63 @@
+using SimVae.Torch;
+
+namespace SimVae.Data;
+
+/// <summary>
+/// Reads an image folder laid out as <c>root/&lt;class name&gt;/&lt;image&gt;</c> (torchvision's ImageFolder):
+/// class names are the sub-folder names in ordinal order (label = position), images are PNG or JPEG files,
+/// decoded with OpenCV through the native layer (<see cref="Tensor.DecodeImage"/>), converted to gray or RGB
+/// and resized to the configured size with area interpolation.
+/// </summary>
+public static class ImageFolderReader
+{
+    /// <summary>File extensions read (case-insensitive).</summary>
+    public static IReadOnlyList<string> Extensions { get; } = [".png", ".jpg", ".jpeg"];
+
+    /// <summary>Loads every image under <paramref name="root"/>; nothing is returned unless every file decodes.</summary>
+    /// <param name="root">The folder holding one sub-folder per class.</param>
+    /// <param name="channels">1 (grayscale) or 3 (RGB).</param>
+    /// <param name="height">Output height in pixels.</param>
+    /// <param name="width">Output width in pixels.</param>
+    /// <exception cref="DataSetFormatException">The folder is missing or has no classes or images, or a file cannot be decoded.</exception>
+    public static ImageDataset Load(string root, int channels, int height, int width)
+    {
+        if (channels is not (1 or 3)) throw new ArgumentOutOfRangeException(nameof(channels), channels, "must be 1 (gray) or 3 (RGB)");
+        if (height < 1 || width < 1) throw new ArgumentOutOfRangeException(nameof(height), $"size {height}x{width} must be positive");
+        if (!Directory.Exists(root)) throw new DataSetFormatException(root, "folder not found (expected one sub-folder of images per class)");
+        var classes = Directory.GetDirectories(root).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToArray();
+        if (classes.Length == 0) throw new DataSetFormatException(root, "no class sub-folders (expected root/<class>/<image>.png|jpg)");
+
+        var files = new List<(string Path, int Label)>();
+        for (int c = 0; c < classes.Length; c++)
+        {
+            var inClass = Directory.GetFiles(Path.Combine(root, classes[c]))
+                .Where(f => Extensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
+                .Order(StringComparer.Ordinal);
+            files.AddRange(inClass.Select(f => (f, c)));
+        }
+        if (files.Count == 0) throw new DataSetFormatException(root, $"no PNG or JPEG files in its {classes.Length} class folders");
+
+        int size = channels * height * width;
+        var pixels = new byte[(long)files.Count * size];
+        var labels = new int[files.Count];
+        for (int k = 0; k < files.Count; k++)
+        {
+            var (path, label) = files[k];
+            byte[] bytes;
+            try { bytes = File.ReadAllBytes(path); }
+            catch (IOException e) { throw new DataSetFormatException(path, $"could not be read: {e.Message}", e); }
+            if (bytes.Length == 0) throw new DataSetFormatException(path, "empty image file");
+            try
+            {
+                using var image = Tensor.DecodeImage(bytes, channels, height, width);
+                image.CopyTo(pixels.AsSpan(k * size, size));
+            }
+            catch (TorchException e)
+            {
+                throw new DataSetFormatException(path, e.Message, e);
+            }
+            labels[k] = label;
+        }
+        return new ImageDataset(pixels, files.Count, channels, height, width, labels, classes, name: $"image folder {Path.GetFileName(Path.TrimEndingDirectorySeparator(root))}");
+    }
+}
