@@ -1,0 +1,47 @@
+using SimVae.Torch;
+
+namespace SimVae.Training;
+
+/// <summary>How long and where to train, and what to record. The method's own settings live in its options.</summary>
+public sealed record TrainerOptions
+{
+    /// <summary>Passes over the data set (default 5). Ignored when <see cref="MaxSteps"/> is set.</summary>
+    public int Epochs { get; init; } = 5;
+    /// <summary>Stop after this many optimiser steps in total, if set.</summary>
+    public long? MaxSteps { get; init; }
+    /// <summary>Compute device (default: CUDA when available, else CPU).</summary>
+    public Device Device { get; init; } = Device.Auto;
+    /// <summary>Seed of weights, data order, augmentations and sampling noise (default 1234, as the authors).</summary>
+    public int Seed { get; init; } = 1234;
+    /// <summary>Metrics are read back and reported every this many steps (each read waits for the device).</summary>
+    public int LogEvery { get; init; } = 50;
+    /// <summary>JSON-lines metrics file (one object per logged step), or null for none.</summary>
+    public string? MetricsPath { get; init; }
+    /// <summary>Checkpoint file (safetensors), written atomically; null disables checkpoints.</summary>
+    public string? CheckpointPath { get; init; }
+    /// <summary>Write a checkpoint every this many steps (and at the end, on cancellation and before a NaN stop).</summary>
+    public int CheckpointEvery { get; init; } = 1000;
+    /// <summary>Background batches prepared ahead of the step (0 = prepare on the training thread).</summary>
+    public int Prefetch { get; init; } = 1;
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first invalid setting.</summary>
+    public void Validate()
+    {
+        if (Epochs < 1 && MaxSteps is null) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "Epochs must be at least 1");
+        if (MaxSteps is < 1) throw new ArgumentOutOfRangeException(nameof(MaxSteps), MaxSteps, "MaxSteps must be at least 1");
+        if (LogEvery < 1) throw new ArgumentOutOfRangeException(nameof(LogEvery), LogEvery, "LogEvery must be at least 1");
+        if (CheckpointEvery < 1) throw new ArgumentOutOfRangeException(nameof(CheckpointEvery), CheckpointEvery, "CheckpointEvery must be at least 1");
+        if (Prefetch < 0) throw new ArgumentOutOfRangeException(nameof(Prefetch), Prefetch, "Prefetch must not be negative");
+    }
+}
+
+/// <summary>A progress report from the trainer, every <see cref="TrainerOptions.LogEvery"/> steps.</summary>
+/// <param name="Step">Optimiser steps done.</param>
+/// <param name="TotalSteps">Steps planned.</param>
+/// <param name="Epoch">Current epoch (from 0).</param>
+/// <param name="Losses">The loss and its terms as the method computes them (SimVAE: summed over the batch, as the authors).</param>
+/// <param name="ViewsPerSecond">Training throughput since the previous report.</param>
+public sealed record TrainingProgress(long Step, long TotalSteps, int Epoch, IReadOnlyDictionary<string, double> Losses, double ViewsPerSecond);
+
+/// <summary>Raised when the loss becomes NaN or infinite; the last good checkpoint is kept.</summary>
+public sealed class TrainingDivergedException(string message) : Exception(message);
