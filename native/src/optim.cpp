@@ -19,11 +19,11 @@ bool fast_path(const at::Tensor& t) {
 // Compiled for several instruction sets; the loader picks the best one the CPU has.
 __attribute__((target_clones("avx512f", "avx2", "default"))) void adam_kernel(
     float* __restrict p, const float* __restrict g, float* __restrict m, float* __restrict v, int64_t n, float b1,
-    float b2, float eps, float step_size, float inv_bc2_sqrt, float l2, float decay) {
+    float b2, float omb1, float omb2, float eps, float step_size, float inv_bc2_sqrt, float l2, float decay) {
   for (int64_t k = 0; k < n; k++) {
     float grad = g[k] + l2 * p[k];
-    float mk = b1 * m[k] + (1.0f - b1) * grad;
-    float vk = b2 * v[k] + (1.0f - b2) * grad * grad;
+    float mk = b1 * m[k] + omb1 * grad;  // 1 − β in double, as PyTorch
+    float vk = b2 * v[k] + omb2 * grad * grad;
     m[k] = mk;
     v[k] = vk;
     float denom = std::sqrt(vk) * inv_bc2_sqrt + eps;
@@ -91,7 +91,8 @@ int svn_adam_step(const svn_tensor* params, const svn_tensor* grads, const svn_t
       float decay = c.decoupled ? static_cast<float>(1.0 - c.lr * c.weight_decay) : 1.0f;
       at::parallel_for(0, p.numel(), kGrain, [&](int64_t begin, int64_t end) {
         adam_kernel(pp + begin, gp + begin, mp + begin, vp + begin, end - begin, static_cast<float>(c.beta1),
-                    static_cast<float>(c.beta2), static_cast<float>(c.eps), step_size, inv_bc2_sqrt, l2, decay);
+                    static_cast<float>(c.beta2), static_cast<float>(1.0 - c.beta1), static_cast<float>(1.0 - c.beta2),
+                    static_cast<float>(c.eps), step_size, inv_bc2_sqrt, l2, decay);
       });
     }
   })

@@ -1,0 +1,124 @@
+using System.Diagnostics;
+using System.Text.Json;
+using SimVae.Data;
+using SimVae.Methods;
+using SimVae.Torch;
+using SimVae.Torch.Optim;
+
+namespace SimVae.Training;
+
+/// <summary>
+/// Trains an <see cref="SslModel"/> on unlabelled images: owns the loop, optimiser (Adam with the method's
+/// settings), device placement, metrics log, atomic checkpoints, exact resume, cancellation and NaN detection.
+/// Exact resume: weights, data order, augmentations and sampling noise are all derived from the seed and the
+/// step/loader position, so continuing from a checkpoint gives the same losses as an uninterrupted run.
+/// </summary>
+public sealed class Trainer
+{
+    private readonly TrainerOptions options;
+
+    /// <summary>Creates a trainer.</summary>
+    public Trainer(TrainerOptions? options = null)
+    {
+        this.options = options ?? new TrainerOptions();
+        this.options.Validate();
+    }
+
+    /// <summary>Reports progress every <see cref="TrainerOptions.LogEvery"/> steps.</summary>
+    public event Action<TrainingProgress>? Progress;
+
+    /// <summary>Builds a freshly initialised model (seeded) on the trainer's device.</summary>
+    public SslModel CreateModel(SslOptions method)
+    {
+        TorchRuntime.EnsureDefaultThreads();
+        TorchRuntime.ManualSeed((ulong)options.Seed);
+        var model = SslModel.Create(method);
+        model.To(options.Device);
+        return model;
+    }
+
+    /// <summary>
+    /// Trains <paramref name="model"/> on <paramref name="data"/>. When <paramref name="resume"/> is true and the
+    /// checkpoint file exists, training continues from it. Returns the last logged losses.
+    /// </summary>
+    /// <exception cref="OperationCanceledException">Cancelled; a checkpoint was written first (when configured).</exception>
+    /// <exception cref="TrainingDivergedException">The loss became NaN or infinite; the last good checkpoint is kept.</exception>
+    public IReadOnlyDictionary<string, double> Train(SslModel model, ImageDataset data, bool resume = false, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(data);
+        var o = model.Options;
+        if (data.Channels != o.Channels || data.Height != o.Height || data.Width != o.Width)
+            throw new ArgumentException($"{data.Name} holds {data.Channels}×{data.Height}×{data.Width} images but the model expects {o.Channels}×{o.Height}×{o.Width}", nameof(data));
+        if (data.Count < o.BatchImages)
+            throw new ArgumentException($"{data.Name} has {data.Count} images, fewer than one batch of {o.BatchImages}", nameof(data));
+        TorchRuntime.EnsureDefaultThreads();
+        using var loader = new DataLoader(data, new DataLoaderOptions
+        {
+            BatchSize = o.BatchImages, DropLast = true, Seed = options.Seed, Device = options.Device,
+            Transform = AugmentationNames.Create(o.Augmentation, o.Height, o.Views), Prefetch = options.Prefetch,
+        });
+        using var optimizer = new Adam(model.Parameters(), o.LearningRate, eps: o.AdamEpsilon, weightDecay: o.WeightDecay);
+        long step = 0;
+        var position = new LoaderPosition(0, 0);
+        if (resume && options.CheckpointPath is { } path && File.Exists(path))
+            (step, position) = Checkpoint.Load(path, model, optimizer, options.Seed);
+        long totalSteps = options.MaxSteps ?? (long)options.Epochs * loader.BatchesPerEpoch;
+        int epochs = (int)Math.Max(1, (totalSteps - step + loader.BatchesPerEpoch - 1) / loader.BatchesPerEpoch + 1);
+        using var metrics = options.MetricsPath is null ? null : new StreamWriter(options.MetricsPath, append: resume);
+        model.Train();
+        IReadOnlyDictionary<string, double> last = new Dictionary<string, double>();
+        var clock = Stopwatch.StartNew();
+        long viewsSinceReport = 0;
+        foreach (var batch in loader.Batches(position, epochs))
+        {
+            using var owned = batch;
+            if (step >= totalSteps) break;
+            if (cancellation.IsCancellationRequested)
+            {
+                SaveCheckpoint(model, optimizer, step, batch.Position);
+                cancellation.ThrowIfCancellationRequested();
+            }
+            using (DisposeScope.Open())
+            {
+                // Sampling noise depends only on (seed, step): the same step draws the same ε after a resume.
+                TorchRuntime.ManualSeed((ulong)Seeds.Derive(options.Seed, step, 3));
+                var loss = model.Loss(batch.Images);
+                optimizer.ZeroGrad();
+                loss.Total.Backward();
+                bool report = (step + 1) % options.LogEvery == 0 || step + 1 == totalSteps;
+                if (report)
+                {
+                    var values = loss.Values();
+                    if (values.Values.Any(v => !double.IsFinite(v)))
+                        throw new TrainingDivergedException(
+                            $"loss became {values["loss"]} at step {step + 1} (epoch {batch.Position.Epoch}); " +
+                            (options.CheckpointPath is null ? "no checkpoint was configured" : $"the last good checkpoint is '{options.CheckpointPath}'") +
+                            ". Try a lower learning rate.");
+                    last = values;
+                }
+                optimizer.Step();
+                step++;
+                viewsSinceReport += batch.Images.Size(0);
+                if (report)
+                {
+                    double rate = viewsSinceReport / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
+                    var progress = new TrainingProgress(step, totalSteps, batch.Position.Epoch, last, rate);
+                    metrics?.WriteLine(JsonSerializer.Serialize(new { step, epoch = batch.Position.Epoch, views_per_s = rate, losses = last }));
+                    metrics?.Flush();
+                    Progress?.Invoke(progress);
+                    clock.Restart();
+                    viewsSinceReport = 0;
+                }
+            }
+            if (step % options.CheckpointEvery == 0 || step == totalSteps) SaveCheckpoint(model, optimizer, step, batch.Next);
+        }
+        model.Eval();
+        return last;
+    }
+
+    private void SaveCheckpoint(SslModel model, Optimizer optimizer, long step, LoaderPosition next)
+    {
+        if (options.CheckpointPath is { } path) Checkpoint.Save(path, model, optimizer, step, next, options.Seed);
+    }
+}
