@@ -38,9 +38,11 @@ public sealed class DisposeScope : IDisposable
     public void Dispose()
     {
         if (disposed) return;
-        disposed = true;
+        // Check before marking: a scope disposed out of order stays open (and can still be closed properly),
+        // instead of becoming the thread's current scope again later, dead, collecting tensors it never frees.
         if (current != this)
             throw new InvalidOperationException("dispose scopes must be closed in the reverse order they were opened, on the thread that opened them");
+        disposed = true;
         current = outer;
         foreach (var t in owned)
             if (t.Scope == this) t.Dispose();

@@ -8,7 +8,13 @@ public sealed partial class Tensor
     public bool RequiresGrad
     {
         get => NativeMethods.RequiresGrad(Handle) != 0;
-        set => NativeMethods.Check(NativeMethods.SetRequiresGrad(Handle, value ? 1 : 0));
+        set
+        {
+            // libtorch's C++ API silently ignores this on a non-leaf (its grad_fn keeps it requiring grad); PyTorch refuses.
+            if (!IsLeaf)
+                throw new InvalidOperationException("only leaf tensors can change RequiresGrad; use Detach() to cut a computed tensor from the graph");
+            NativeMethods.Check(NativeMethods.SetRequiresGrad(Handle, value ? 1 : 0));
+        }
     }
 
     /// <summary>Sets <see cref="RequiresGrad"/> and returns this tensor (fluent).</summary>
@@ -52,10 +58,11 @@ public sealed partial class Tensor
     /// <summary>Computes gradients of this tensor with respect to the graph's leaves (like <c>tensor.backward()</c>).</summary>
     /// <param name="gradient">The upstream gradient; required unless the tensor has one element.</param>
     /// <param name="retainGraph">Keep the graph for another backward pass.</param>
-    /// <param name="createGraph">Record the backward pass itself (for higher-order gradients).</param>
+    /// <param name="createGraph">Record the backward pass itself (for higher-order gradients); implies <paramref name="retainGraph"/>, as in PyTorch.</param>
     public void Backward(Tensor? gradient = null, bool retainGraph = false, bool createGraph = false)
     {
-        NativeMethods.Check(NativeMethods.Backward(Handle, gradient?.Handle ?? IntPtr.Zero, retainGraph ? 1 : 0, createGraph ? 1 : 0));
+        // PyTorch's retain_graph defaults to create_graph: the graph must survive to differentiate the recorded gradients.
+        NativeMethods.Check(NativeMethods.Backward(Handle, gradient?.Handle ?? IntPtr.Zero, retainGraph || createGraph ? 1 : 0, createGraph ? 1 : 0));
         GC.KeepAlive(gradient);
     }
 }

@@ -50,13 +50,13 @@ public sealed partial class Tensor
     /// <summary><c>this + alpha * other</c>.</summary>
     public Tensor Add(Tensor other, double alpha = 1) => AddOp.Call(this, other, alpha);
     /// <summary><c>this + value</c>.</summary>
-    public Tensor Add(double value) => AddScalarOp.Call(this, value, 1);
+    public Tensor Add(double value) => AddScalarOp.Call(this, Num(value), 1);
     /// <summary><c>this - alpha * other</c>.</summary>
     public Tensor Sub(Tensor other, double alpha = 1) => SubOp.Call(this, other, alpha);
     /// <summary><c>this * other</c>.</summary>
     public Tensor Mul(Tensor other) => MulOp.Call(this, other);
     /// <summary><c>this * value</c>.</summary>
-    public Tensor Mul(double value) => MulScalarOp.Call(this, value);
+    public Tensor Mul(double value) => MulScalarOp.Call(this, Num(value));
     /// <summary><c>this / other</c>.</summary>
     public Tensor Div(Tensor other) => DivOp.Call(this, other);
     /// <summary><c>this / value</c>.</summary>
@@ -66,7 +66,7 @@ public sealed partial class Tensor
     /// <summary><c>1 / this</c>.</summary>
     public Tensor Reciprocal() => ReciprocalOp.Call(this);
     /// <summary><c>this ^ exponent</c>.</summary>
-    public Tensor Pow(double exponent) => PowScalarOp.Call(this, exponent);
+    public Tensor Pow(double exponent) => PowScalarOp.Call(this, Num(exponent));
     /// <summary><c>this ^ exponent</c>, elementwise.</summary>
     public Tensor Pow(Tensor exponent) => PowTensorOp.Call(this, exponent);
     /// <summary>e to the power of each element.</summary>
@@ -94,13 +94,14 @@ public sealed partial class Tensor
     /// <summary>Cosine.</summary>
     public Tensor Cos() => CosOp.Call(this);
     /// <summary>Limits elements to [min, max]; a null bound is open.</summary>
-    public Tensor Clamp(double? min = null, double? max = null) => ClampOp.Call(this, OpArg.Of(min), OpArg.Of(max));
+    public Tensor Clamp(double? min = null, double? max = null) =>
+        ClampOp.Call(this, min is null ? OpArg.None : Num(min.Value), max is null ? OpArg.None : Num(max.Value));
     /// <summary>Elementwise maximum.</summary>
     public Tensor Maximum(Tensor other) => MaximumOp.Call(this, other);
     /// <summary>Elementwise minimum.</summary>
     public Tensor Minimum(Tensor other) => MinimumOp.Call(this, other);
     /// <summary>Python-style remainder (sign of the divisor).</summary>
-    public Tensor Remainder(double divisor) => RemainderOp.Call(this, divisor);
+    public Tensor Remainder(double divisor) => RemainderOp.Call(this, Num(divisor));
     /// <summary><c>this + weight * (end - this)</c>.</summary>
     public Tensor Lerp(Tensor end, Tensor weight) => LerpOp.Call(this, end, weight);
 
@@ -118,7 +119,7 @@ public sealed partial class Tensor
     /// <summary>In place: <c>this += alpha * other</c>. Returns this tensor.</summary>
     public Tensor Add_(Tensor other, double alpha = 1) { AddInPlaceOp.CallInPlace(this, other, alpha); return this; }
     /// <summary>In place: <c>this *= value</c>. Returns this tensor.</summary>
-    public Tensor Mul_(double value) { MulInPlaceOp.CallInPlace(this, value); return this; }
+    public Tensor Mul_(double value) { MulInPlaceOp.CallInPlace(this, Num(value)); return this; }
     /// <summary>In place: fills with zeros. Returns this tensor.</summary>
     public Tensor Zero_() { ZeroInPlaceOp.CallInPlace(this); return this; }
     /// <summary>In place: fills with <paramref name="value"/>. Returns this tensor.</summary>
@@ -129,6 +130,13 @@ public sealed partial class Tensor
     public Tensor Uniform_(double from, double to) { UniformInPlaceOp.CallInPlace(this, from, to); return this; }
     /// <summary>In place: normal samples. Returns this tensor.</summary>
     public Tensor Normal_(double mean = 0, double std = 1) { NormalInPlaceOp.CallInPlace(this, mean, std); return this; }
+
+    /// <summary>
+    /// A scalar operand: integral values are passed to libtorch as integers, so integer tensors keep their type
+    /// (<c>labels + 1</c> stays int64, as in PyTorch); other values are passed as doubles (and promote to float).
+    /// </summary>
+    private static OpArg Num(double v) =>
+        v == Math.Truncate(v) && Math.Abs(v) <= 9007199254740992.0 && !(v == 0 && double.IsNegative(v)) ? (OpArg)(long)v : v;
 
     /// <summary>Elementwise sum.</summary>
     public static Tensor operator +(Tensor a, Tensor b) => a.Add(b);
@@ -141,7 +149,7 @@ public sealed partial class Tensor
     /// <summary>Subtracts a scalar.</summary>
     public static Tensor operator -(Tensor a, double b) => a.Add(-b);
     /// <summary>Scalar minus tensor.</summary>
-    public static Tensor operator -(double a, Tensor b) => RsubScalarOp.Call(b, a, 1);
+    public static Tensor operator -(double a, Tensor b) => RsubScalarOp.Call(b, Num(a), 1);
     /// <summary>Negation.</summary>
     public static Tensor operator -(Tensor a) => a.Neg();
     /// <summary>Elementwise product.</summary>
