@@ -1,6 +1,5 @@
 using System.Globalization;
 using SimVae.Data;
-using SimVae.Data;
 using SimVae.Methods;
 using SimVae.Torch;
 using SimVae.Torch.Optim;
