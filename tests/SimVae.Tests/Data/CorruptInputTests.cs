@@ -1,0 +1,180 @@
+using System.Buffers.Binary;
+using SimVae.Data;
+
+namespace SimVae.Tests.Data;
+
+/// <summary>Every bad input is rejected with a message naming the file and the problem; nothing is half-loaded.</summary>
+[TestClass]
+public class CorruptInputTests
+{
+    private static DataSetFormatException Rejects(Func<object> load, string file, string problem)
+    {
+        var e = Assert.ThrowsExactly<DataSetFormatException>(() => load());
+        StringAssert.Contains(e.Message, file, "the message names the file");
+        StringAssert.Contains(e.Message, problem, "the message names the problem");
+        Assert.AreEqual(file, e.FilePath);
+        return e;
+    }
+
+    private static byte[] GoodImages(int count = 3) => TestFiles.IdxImages(count, 4, 4, (n, y, x) => (byte)(n + y + x));
+
+    [TestMethod]
+    public void IdxWrongMagicNumber()
+    {
+        using var dir = new TempFolder();
+        File.WriteAllBytes(dir.File("a"), TestFiles.IdxLabels([1, 2, 3]));
+        Rejects(() => IdxReader.ReadImages(dir.File("a")), dir.File("a"), "wrong magic number 0x00000801 (this is a labels file)");
+    }
+
+    [TestMethod]
+    public void IdxTruncatedHeader()
+    {
+        using var dir = new TempFolder();
+        File.WriteAllBytes(dir.File("a"), GoodImages()[..10]);
+        Rejects(() => IdxReader.ReadImages(dir.File("a")), dir.File("a"), "header ends before its 3 dimension sizes");
+    }
+
+    [TestMethod]
+    public void IdxTooShortForMagic()
+    {
+        using var dir = new TempFolder();
+        File.WriteAllBytes(dir.File("a"), [0, 0]);
+        Rejects(() => IdxReader.ReadLabels(dir.File("a")), dir.File("a"), "shorter than the 4-byte magic number");
+    }
+
+    [TestMethod]
+    [DataRow(false)]
+    [DataRow(true)]
+    public void IdxTruncatedData(bool gzip)
+    {
+        using var dir = new TempFolder();
+        var bytes = GoodImages()[..^5];
+        File.WriteAllBytes(dir.File("a"), gzip ? TestFiles.Gzip(bytes) : bytes);
+        Rejects(() => IdxReader.ReadImages(dir.File("a")), dir.File("a"), "needs 48 data bytes, found 43");
+    }
+
+    [TestMethod]
+    public void IdxTrailingData()
+    {
+        using var dir = new TempFolder();
+        File.WriteAllBytes(dir.File("a"), [.. GoodImages(), 1, 2]);
+        Rejects(() => IdxReader.ReadImages(dir.File("a")), dir.File("a"), "unexpected data after the 48 bytes");
+    }
+
+    [TestMethod]
+    public void IdxCorruptGzip()
+    {
+        using var dir = new TempFolder();
+        var gz = TestFiles.Gzip(GoodImages(50));
+        for (int k = 12; k < gz.Length - 8; k++) gz[k] ^= 0x5A;
+        File.WriteAllBytes(dir.File("a.gz"), gz);
+        var e = Assert.ThrowsExactly<DataSetFormatException>(() => IdxReader.ReadImages(dir.File("a.gz")));
+        StringAssert.Contains(e.Message, dir.File("a.gz"));
+    }
+
+    [TestMethod]
+    public void IdxUnsupportedImageSize()
+    {
+        using var dir = new TempFolder();
+        var bytes = GoodImages();
+        BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(8), 0);
+        File.WriteAllBytes(dir.File("a"), bytes[..16]);
+        Rejects(() => IdxReader.ReadImages(dir.File("a")), dir.File("a"), "unsupported image size 0x4");
+    }
+
+    [TestMethod]
+    public void IdxNegativeCount()
+    {
+        using var dir = new TempFolder();
+        var bytes = GoodImages();
+        BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(4), -3);
+        File.WriteAllBytes(dir.File("a"), bytes);
+        Rejects(() => IdxReader.ReadImages(dir.File("a")), dir.File("a"), "negative size -3 in dimension 0");
+    }
+
+    [TestMethod]
+    public void IdxImageLabelCountMismatch()
+    {
+        using var dir = new TempFolder();
+        File.WriteAllBytes(dir.File("img"), GoodImages(3));
+        File.WriteAllBytes(dir.File("lbl"), TestFiles.IdxLabels([1, 2]));
+        Rejects(() => IdxReader.Load(dir.File("img"), dir.File("lbl")), dir.File("lbl"), "holds 2 labels but");
+    }
+
+    [TestMethod]
+    public void IdxLabelOutsideClasses()
+    {
+        using var dir = new TempFolder();
+        File.WriteAllBytes(dir.File("img"), GoodImages(2));
+        File.WriteAllBytes(dir.File("lbl"), TestFiles.IdxLabels([1, 12]));
+        Rejects(() => IdxReader.Load(dir.File("img"), dir.File("lbl"), FashionMnist.ClassNames), dir.File("lbl"), "label 12 at item 1 is outside the 10 classes");
+    }
+
+    [TestMethod]
+    public void MissingFile()
+    {
+        using var dir = new TempFolder();
+        Rejects(() => IdxReader.ReadImages(dir.File("none")), dir.File("none"), "file not found");
+    }
+
+    [TestMethod]
+    public void Cifar10PartialRecord()
+    {
+        using var dir = new TempFolder();
+        File.WriteAllBytes(dir.File("b.bin"), TestFiles.CifarRecords(2, _ => 1, (_, _) => 0)[..^100]);
+        Rejects(() => Cifar10Reader.Load(dir.File("b.bin")), dir.File("b.bin"), "not a whole number of 3073-byte CIFAR-10 records");
+    }
+
+    [TestMethod]
+    public void Cifar10LabelOutOfRange()
+    {
+        using var dir = new TempFolder();
+        File.WriteAllBytes(dir.File("b.bin"), TestFiles.CifarRecords(3, r => (byte)(r == 2 ? 57 : 1), (_, _) => 0));
+        Rejects(() => Cifar10Reader.Load(dir.File("b.bin")), dir.File("b.bin"), "record 2 has label 57");
+    }
+
+    [TestMethod]
+    public void Cifar10EmptyFile()
+    {
+        using var dir = new TempFolder();
+        File.WriteAllBytes(dir.File("b.bin"), []);
+        Rejects(() => Cifar10Reader.Load(dir.File("b.bin")), dir.File("b.bin"), "empty file");
+    }
+
+    [TestMethod]
+    public void Cifar10MissingBatchOfSplit()
+    {
+        using var dir = new TempFolder();
+        File.WriteAllBytes(dir.File("data_batch_1.bin"), TestFiles.CifarRecords(1, _ => 1, (_, _) => 0));
+        Rejects(() => Cifar10Reader.LoadSplit(dir.Path, train: true), dir.File("data_batch_2.bin"), "file not found");
+    }
+
+    [TestMethod]
+    public void ImageFolderUndecodableImage()
+    {
+        using var dir = new TempFolder();
+        Directory.CreateDirectory(dir.File("a"));
+        File.WriteAllBytes(dir.File("a/good.png"), TestFiles.Png(2, 2, 1, (_, _, _) => 9));
+        var broken = TestFiles.Png(8, 8, 1, (y, x, _) => (byte)(x * y))[..20];
+        File.WriteAllBytes(dir.File("a/zbroken.png"), broken);
+        Rejects(() => ImageFolderReader.Load(dir.Path, 1, 2, 2), dir.File("a/zbroken.png"), "could not decode image");
+    }
+
+    [TestMethod]
+    public void ImageFolderWithoutClasses()
+    {
+        using var dir = new TempFolder();
+        Rejects(() => ImageFolderReader.Load(dir.Path, 1, 2, 2), dir.Path, "no class sub-folders");
+        Directory.CreateDirectory(dir.File("empty"));
+        Rejects(() => ImageFolderReader.Load(dir.Path, 1, 2, 2), dir.Path, "no PNG or JPEG files");
+    }
+
+    [TestMethod]
+    public void FashionMnistWrongImageSize()
+    {
+        using var dir = new TempFolder();
+        File.WriteAllBytes(dir.File("t10k-images-idx3-ubyte"), GoodImages(2));
+        File.WriteAllBytes(dir.File("t10k-labels-idx1-ubyte"), TestFiles.IdxLabels([1, 2]));
+        Rejects(() => FashionMnist.Load(DataSplit.Test, dir.Path), dir.File("t10k-images-idx3-ubyte"), "FashionMNIST images are 28x28, this file holds 4x4");
+    }
+}
