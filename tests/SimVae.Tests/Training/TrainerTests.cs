@@ -1,0 +1,117 @@
+using SimVae.Data;
+using SimVae.Losses;
+using SimVae.Methods;
+using SimVae.Torch;
+using SimVae.Training;
+
+namespace SimVae.Tests.Training;
+
+[TestClass]
+public class TrainerTests
+{
+    private static readonly ImageDataset Shapes = SyntheticShapes.Generate(new SyntheticShapesOptions { Count = 256, Size = 16, Seed = 3 });
+
+    private static SslOptions Small(string method) => method switch
+    {
+        "simvae" => new SimVaeOptions { Backbone = BackboneKind.Conv, Height = 16, Width = 16, LatentDim = 4, BatchImages = 32, LearningRate = 1e-3 },
+        "vae" => SimVaeOptions.Vae() with { Backbone = BackboneKind.Conv, Height = 16, Width = 16, LatentDim = 4, BatchImages = 32, LearningRate = 1e-3 },
+        "simclr" => new SimClrOptions { Backbone = BackboneKind.Conv, Height = 16, Width = 16, LatentDim = 8, BatchImages = 32, ProjectionHidden = 32, ProjectionDim = 16 },
+        "vicreg" => new VicRegOptions { Backbone = BackboneKind.Conv, Height = 16, Width = 16, LatentDim = 8, BatchImages = 32, ExpanderDim = 32 },
+        _ => throw new ArgumentException(method),
+    };
+
+    private static TrainerOptions Run(long steps, string? checkpoint = null) => new()
+    {
+        MaxSteps = steps, Device = Device.Cpu, LogEvery = 1, CheckpointPath = checkpoint, CheckpointEvery = 1000, Prefetch = 0,
+    };
+
+    [TestMethod]
+    [DataRow("simvae")]
+    [DataRow("vae")]
+    [DataRow("simclr")]
+    [DataRow("vicreg")]
+    public void EachMethodLowersItsLoss(string method)
+    {
+        var trainer = new Trainer(Run(40));
+        var losses = new List<double>();
+        trainer.Progress += p => losses.Add(p.Losses["loss"]);
+        using var model = trainer.CreateModel(Small(method));
+        trainer.Train(model, Shapes);
+        Assert.AreEqual(40, losses.Count);
+        double first = losses.Take(5).Average(), last = losses.TakeLast(5).Average();
+        Assert.IsTrue(last < first, $"{method}: loss went from {first} to {last}");
+    }
+
+    [TestMethod]
+    public void ResumingFromACheckpointGivesTheSameLosses()
+    {
+        using var folder = new TempFolder();
+        var uninterrupted = Losses(Run(12), resume: false);
+        var checkpoint = folder.File("run.safetensors");
+        var firstHalf = Losses(Run(6, checkpoint), resume: false);
+        var secondHalf = Losses(Run(12, checkpoint), resume: true);
+        CollectionAssert.AreEqual(uninterrupted, firstHalf.Concat(secondHalf).ToList());
+    }
+
+    private static List<double> Losses(TrainerOptions options, bool resume)
+    {
+        var trainer = new Trainer(options);
+        var losses = new List<double>();
+        trainer.Progress += p => losses.Add(p.Losses["loss"]);
+        using var model = trainer.CreateModel(Small("simvae"));
+        trainer.Train(model, Shapes, resume);
+        return losses;
+    }
+
+    [TestMethod]
+    public void StopsOnNonFiniteLossKeepingTheLastGoodCheckpoint()
+    {
+        using var folder = new TempFolder();
+        var checkpoint = folder.File("good.safetensors");
+        var exploding = (SimVaeOptions)Small("simvae") with { Loss = new SimVaeLossOptions { LogVarX = -1000 } }; // scale e^1000 = ∞
+        var trainer = new Trainer(Run(5, checkpoint));
+        using var model = trainer.CreateModel(exploding);
+        var e = Assert.ThrowsExactly<TrainingDivergedException>(() => trainer.Train(model, Shapes));
+        StringAssert.Contains(e.Message, "at step 1");
+        StringAssert.Contains(e.Message, checkpoint);
+    }
+
+    [TestMethod]
+    public void CancellationWritesACheckpointFirst()
+    {
+        using var folder = new TempFolder();
+        var checkpoint = folder.File("cancelled.safetensors");
+        var trainer = new Trainer(Run(5, checkpoint));
+        using var model = trainer.CreateModel(Small("simvae"));
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        Assert.ThrowsExactly<OperationCanceledException>(() => trainer.Train(model, Shapes, cancellation: cancelled.Token));
+        Assert.IsTrue(File.Exists(checkpoint));
+    }
+
+    [TestMethod]
+    public void RejectsDataOfTheWrongShapeAndBadOptions()
+    {
+        var trainer = new Trainer(Run(1));
+        using var model = trainer.CreateModel(new SimVaeOptions { LatentDim = 2, BatchImages = 8 }); // expects 28×28
+        var e = Assert.ThrowsExactly<ArgumentException>(() => trainer.Train(model, Shapes));
+        StringAssert.Contains(e.Message, "16×16");
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new Trainer(new TrainerOptions { LogEvery = 0 }));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new SimClrOptions { Views = 3 }.Validate());
+    }
+
+    [TestMethod]
+    public void ModelsProduceFeaturesOfTheirDimension()
+    {
+        foreach (var method in new[] { "simvae", "simclr", "vicreg" })
+        {
+            var options = Small(method);
+            using var model = SslModel.Create(options);
+            using var scope = DisposeScope.Open();
+            using var noGrad = Autograd.NoGrad();
+            model.Eval();
+            var features = model.Encode(Tensor.Rand([3, 1, 16, 16]));
+            CollectionAssert.AreEqual(new long[] { 3, options.LatentDim }, features.Shape, method);
+        }
+    }
+}
