@@ -8,11 +8,12 @@ public readonly record struct CropBox(int Top, int Left, int Height, int Width);
 /// <summary>
 /// Crops a random part of each image and resizes it to <see cref="OutputHeight"/>×<see cref="OutputWidth"/>
 /// (Szegedy et al. 2015; torchvision's <c>RandomResizedCrop</c>). Box sampling follows torchvision exactly
-/// (<see cref="SampleBox"/>); the whole batch is then resampled by one <c>affine_grid</c> + bilinear
-/// <c>grid_sample</c> (align_corners = false, border padding). That equals cropping then bilinear resizing,
-/// except that samples within half a pixel of a crop edge read the neighbouring input pixels instead of
-/// repeating the edge, and that down-scaling is not anti-aliased. A box covering the whole image at the same
-/// output size returns the input pixels exactly.
+/// (<see cref="SampleBox"/>); the whole batch is then resampled by one bilinear <c>grid_sample</c>
+/// (align_corners = false, border padding) whose grid — what <c>affine_grid</c> would give for the box — is built
+/// from per-image row and column coordinates. That equals cropping then bilinear resizing, except that samples
+/// within half a pixel of a crop edge read the neighbouring input pixels instead of repeating the edge, and that
+/// down-scaling is not anti-aliased. A box covering the whole image at the same output size returns the input
+/// pixels exactly.
 /// <para>Parameter columns: <c>crop_scale</c> (box area / image area), <c>crop_ratio</c> (box width / height),
 /// <c>crop_cx</c>, <c>crop_cy</c> (box centre as a fraction of the image width / height, in (0, 1)).</para>
 /// </summary>
@@ -123,26 +124,34 @@ public sealed class RandomResizedCrop : ImageTransform
     {
         int n = (int)images.Size(0), channels = (int)images.Size(1), height = (int)images.Size(2), width = (int)images.Size(3);
         if (boxes.Count != n) throw new ArgumentException($"{boxes.Count} boxes for {n} images", nameof(boxes));
-        var theta = new float[n * 6];
+        // The sampling grid of an axis-aligned box is separable: x depends on the output column only, y on the row.
+        // Output column o samples input pixel left + (o + 0.5) * w / W' - 0.5, i.e. normalised x = (2 left + (2o + 1) w / W') / W - 1
+        // (align_corners = false). Built on the host as (N, W') and (N, H') vectors, broadcast on the device.
+        var xs = new float[n * outputWidth];
+        var ys = new float[n * outputHeight];
         var identity = new bool[n];
         for (int i = 0; i < n; i++)
         {
             var b = boxes[i];
             if (b.Height < 1 || b.Width < 1) throw new ArgumentException($"box {i} ({b}) is empty", nameof(boxes));
-            // Output x in [-1, 1] maps to input pixel left + (x + 1) / 2 * w - 0.5 (align_corners = false).
-            theta[6 * i + 0] = (float)((double)b.Width / width);
-            theta[6 * i + 2] = (float)((2.0 * b.Left + b.Width) / width - 1);
-            theta[6 * i + 4] = (float)((double)b.Height / height);
-            theta[6 * i + 5] = (float)((2.0 * b.Top + b.Height) / height - 1);
+            for (int o = 0; o < outputWidth; o++)
+                xs[i * outputWidth + o] = (float)((2.0 * b.Left + (2.0 * o + 1) * b.Width / outputWidth) / width - 1);
+            for (int o = 0; o < outputHeight; o++)
+                ys[i * outputHeight + o] = (float)((2.0 * b.Top + (2.0 * o + 1) * b.Height / outputHeight) / height - 1);
             identity[i] = b.Top == 0 && b.Left == 0 && b.Height == height && b.Width == width && outputHeight == height && outputWidth == width;
         }
-        using var thetaTensor = Tensor.FromSpan<float>(theta, [n, 2, 3], images.Device);
-        using var grid = Functional.AffineGrid(thetaTensor, [n, channels, outputHeight, outputWidth], alignCorners: false);
-        var output = Functional.GridSample(images, grid, GridSampleMode.Bilinear, GridPadding.Border, alignCorners: false);
+        var device = images.Device;
+        Tensor output;
+        using (var x = Tensor.FromSpan<float>(xs, [n, 1, outputWidth], device))
+        using (var y = Tensor.FromSpan<float>(ys, [n, outputHeight, 1], device))
+        using (var xGrid = x.Expand(n, outputHeight, outputWidth))
+        using (var yGrid = y.Expand(n, outputHeight, outputWidth))
+        using (var grid = Tensor.Stack([xGrid, yGrid], 3))
+            output = Functional.GridSample(images, grid, GridSampleMode.Bilinear, GridPadding.Border, alignCorners: false);
         if (Array.IndexOf(identity, true) < 0) return output;
         // Bilinear sampling at exact pixel centres is off by float rounding; identity boxes return the input as is.
         using (output)
-        using (var mask = Tensor.FromSpan<bool>(identity, [n, 1, 1, 1], images.Device))
+        using (var mask = Tensor.FromSpan<bool>(identity, [n, 1, 1, 1], device))
             return Tensor.Where(mask, images, output);
     }
 }
