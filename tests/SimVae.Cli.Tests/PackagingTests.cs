@@ -137,7 +137,10 @@ public sealed class PackagingTests
         Assert.IsTrue(lines.Contains($"features 12 {expected.Columns}"), output);
         var values = lines.Single(l => l.StartsWith("values ", StringComparison.Ordinal))["values ".Length..].Split(' ')
             .Select(v => float.Parse(v, CultureInfo.InvariantCulture)).ToArray();
-        CollectionAssert.AreEqual(expected.Values, values, "the packaged library gives the same features");
+        Assert.AreEqual(expected.Values.Length, values.Length);
+        // Same model and images; only the thread count may differ between the processes (last-bit rounding).
+        for (int i = 0; i < values.Length; i++)
+            Assert.AreEqual(expected.Values[i], values[i], 1e-5 + 1e-4 * Math.Abs(expected.Values[i]), $"feature {i}: the packaged library gives the same features");
         Assert.IsTrue(File.Exists(Path.Combine(consumer, "bin", "Release", "net10.0", "runtimes", "linux-x64", "native", "libsimvae_native.so")),
             "the native library comes from the package's runtimes folder");
     }
