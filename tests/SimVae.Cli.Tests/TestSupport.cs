@@ -98,6 +98,8 @@ internal static class Processes
         info.Environment["DOTNET_NOLOGO"] = "1";
         info.Environment["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1";
         info.Environment["MSBUILDDISABLENODEREUSE"] = "1";
+        // No compiler server: a lingering server process would hold the redirected output open.
+        info.Environment["UseSharedCompilation"] = "false";
         info.Environment["DOTNET_CLI_UI_LANGUAGE"] = "en";
         foreach (var (key, value) in environment ?? new Dictionary<string, string>()) info.Environment[key] = value;
         var process = new Process { StartInfo = info };
