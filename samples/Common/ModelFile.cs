@@ -1,5 +1,5 @@
 // The samples' model file, in the spirit of ML.NET's MLModel.zip: one zip holding the SimVae featurizer (a model
-// bundle, featurizer.simvae), the classifier (classifier.json) and the label names (labels.json).
+// bundle, featurizer.simvae), the classifier (classifier.bin, see KnnClassifier.Save) and the label names (labels.json).
 using System.IO.Compression;
 using System.Text.Json;
 using SimVae.Bundles;
@@ -11,17 +11,17 @@ namespace SimVae.Samples;
 public static class ModelFile
 {
     /// <summary>Writes the model file.</summary>
-    public static void Save(string path, string bundlePath, SoftmaxRegression classifier, IReadOnlyList<string> labels)
+    public static void Save(string path, string bundlePath, KnnClassifier classifier, IReadOnlyList<string> labels)
     {
         if (File.Exists(path)) File.Delete(path);
         using var zip = ZipFile.Open(path, ZipArchiveMode.Create);
         zip.CreateEntryFromFile(bundlePath, "featurizer.simvae", CompressionLevel.NoCompression);
-        using (var writer = new StreamWriter(zip.CreateEntry("classifier.json").Open())) writer.Write(classifier.ToJson());
+        using (var entry = zip.CreateEntry("classifier.bin").Open()) classifier.Save(entry);
         using (var writer = new StreamWriter(zip.CreateEntry("labels.json").Open())) writer.Write(JsonSerializer.Serialize(labels));
     }
 
     /// <summary>Reads the model file: the featurizer (validated bundle), the classifier and the label names.</summary>
-    public static (Featurizer Featurizer, ModelBundle Bundle, SoftmaxRegression Classifier, string[] Labels) Load(string path)
+    public static (Featurizer Featurizer, ModelBundle Bundle, KnnClassifier Classifier, string[] Labels) Load(string path)
     {
         using var zip = ZipFile.OpenRead(path);
         string Text(string name)
@@ -35,6 +35,14 @@ public static class ModelFile
         bundleStream.Position = 0;
         var bundle = ModelBundle.Load(bundleStream, name: $"{path}!featurizer.simvae");
         var labels = JsonSerializer.Deserialize<string[]>(Text("labels.json")) ?? [];
-        return (new Featurizer(bundle), bundle, SoftmaxRegression.FromJson(Text("classifier.json")), labels);
+        KnnClassifier classifier;
+        using (var entry = (zip.GetEntry("classifier.bin") ?? throw new InvalidDataException($"{path}: entry classifier.bin is missing")).Open())
+        using (var buffer = new MemoryStream())
+        {
+            entry.CopyTo(buffer);
+            buffer.Position = 0;
+            classifier = KnnClassifier.Load(buffer);
+        }
+        return (new Featurizer(bundle), bundle, classifier, labels);
     }
 }

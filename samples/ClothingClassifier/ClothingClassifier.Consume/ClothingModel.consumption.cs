@@ -38,12 +38,12 @@ public static partial class ClothingModel
     /// <summary>Image side in pixels.</summary>
     public const int Side = 28;
 
-    private static readonly Dictionary<string, Lazy<(Featurizer Featurizer, ModelBundle Bundle, SoftmaxRegression Classifier, string[] Labels)>> Loaded = new();
+    private static readonly Dictionary<string, Lazy<(Featurizer Featurizer, ModelBundle Bundle, KnnClassifier Classifier, string[] Labels)>> Loaded = new();
 
     /// <summary>Predicts the class of one image with the model file at <paramref name="modelPath"/> (loaded once, then reused).</summary>
     public static ModelOutput Predict(ModelInput input, string modelPath = ModelPath)
     {
-        Lazy<(Featurizer Featurizer, ModelBundle Bundle, SoftmaxRegression Classifier, string[] Labels)> lazy;
+        Lazy<(Featurizer Featurizer, ModelBundle Bundle, KnnClassifier Classifier, string[] Labels)> lazy;
         lock (Loaded)
             if (!Loaded.TryGetValue(modelPath, out lazy!))
                 Loaded[modelPath] = lazy = new(() => ModelFile.Load(modelPath));
@@ -52,7 +52,7 @@ public static partial class ClothingModel
     }
 
     /// <summary>Predicts a batch of images with a loaded featurizer and classifier.</summary>
-    public static ModelOutput[] Predict(Featurizer featurizer, SoftmaxRegression classifier, string[] labels, IReadOnlyList<ModelInput> inputs)
+    public static ModelOutput[] Predict(Featurizer featurizer, KnnClassifier classifier, string[] labels, IReadOnlyList<ModelInput> inputs)
     {
         var features = featurizer.Transform(ToDataset(inputs, labels));
         var outputs = new ModelOutput[inputs.Count];

@@ -14,18 +14,18 @@ public static partial class ClothingModel
     /// <summary>The training pipeline: a self-supervised featurizer and the classifier trained on its features.</summary>
     /// <param name="Featurizer">The SimVae method learning features from the images alone (no labels).</param>
     /// <param name="Training">How long and where the featurizer trains.</param>
-    /// <param name="ClassifierIterations">Gradient steps of the softmax regression on the features.</param>
-    public sealed record Pipeline(SslOptions Featurizer, TrainerOptions Training, int ClassifierIterations);
+    /// <param name="Neighbours">k of the kNN classifier on the features.</param>
+    public sealed record Pipeline(SslOptions Featurizer, TrainerOptions Training, int Neighbours);
 
-    /// <summary>Builds the pipeline: SimVAE (the authors' FashionMNIST setting) → features → softmax regression.</summary>
+    /// <summary>Builds the pipeline: SimVAE (the authors' FashionMNIST setting) → features → kNN classifier.</summary>
     public static Pipeline BuildPipeline(int epochs) => new(
         Featurizer: new SimVaeOptions(),          // MLP encoder/decoder, d = 10, J = 2 views, Adam 8e-5
         Training: new TrainerOptions { Epochs = epochs, Device = Device.Auto, LogEvery = 50 },
-        ClassifierIterations: 300);
+        Neighbours: 20);
 
     /// <summary>Trains the pipeline: the featurizer on the images, then the classifier on their features and labels.</summary>
     /// <returns>The featurizer's bundle file (written to <paramref name="bundlePath"/>) and the fitted classifier.</returns>
-    public static SoftmaxRegression Train(Pipeline pipeline, IReadOnlyList<ModelInput> data, IReadOnlyList<string> classNames, string bundlePath)
+    public static KnnClassifier Train(Pipeline pipeline, IReadOnlyList<ModelInput> data, IReadOnlyList<string> classNames, string bundlePath)
     {
         var images = ToDataset(data, classNames);
         var trainer = new Trainer(pipeline.Training);
@@ -37,7 +37,7 @@ public static partial class ClothingModel
         Console.WriteLine($"  featurizer trained in {clock.Elapsed.TotalSeconds:F0} s");
 
         var features = new Featurizer(model).Transform(images);
-        return SoftmaxRegression.Fit(features.Values, features.Rows, features.Columns, images.Labels.ToArray(), classNames.Count, pipeline.ClassifierIterations);
+        return KnnClassifier.Fit(features.Values, features.Rows, features.Columns, images.Labels.ToArray(), classNames.Count, pipeline.Neighbours);
     }
 
     /// <summary>Accuracy of the saved model on labelled images.</summary>
@@ -52,6 +52,6 @@ public static partial class ClothingModel
     }
 
     /// <summary>Saves the featurizer bundle and the classifier as one model file.</summary>
-    public static void Save(string modelPath, string bundlePath, SoftmaxRegression classifier, IReadOnlyList<string> classNames) =>
+    public static void Save(string modelPath, string bundlePath, KnnClassifier classifier, IReadOnlyList<string> classNames) =>
         ModelFile.Save(modelPath, bundlePath, classifier, classNames);
 }

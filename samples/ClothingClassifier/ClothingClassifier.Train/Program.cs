@@ -5,8 +5,8 @@ using System.Globalization;
 using ClothingClassifier;
 using SimVae.Data;
 
-int epochs = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1;
-int trainCount = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 12_000;
+int epochs = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 2;
+int trainCount = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20_000;
 
 // Load data: FashionMNIST (Debian: apt-get install dataset-fashion-mnist), as ModelInput rows.
 var classNames = FashionMnist.ClassNames;
