@@ -157,7 +157,10 @@ public sealed class PackagingTests
         var tools = folder.File("tools");
         var (code, output) = Processes.Run("dotnet", $"tool install SimVae.Cli --tool-path \"{tools}\" --configfile \"{config}\"", folder.Path, Step, environment);
         Assert.AreEqual(0, code, output);
-        (code, output) = Processes.Run(Path.Combine(tools, "simvae"), "info --json", folder.Path, TimeSpan.FromSeconds(60));
+        // The tool's launcher finds the runtime through DOTNET_ROOT wherever dotnet is installed.
+        var dotnetRoot = Path.GetFullPath(Path.Combine(System.Runtime.InteropServices.RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", ".."));
+        (code, output) = Processes.Run(Path.Combine(tools, "simvae"), "info --json", folder.Path, TimeSpan.FromSeconds(60),
+            new Dictionary<string, string> { ["DOTNET_ROOT"] = dotnetRoot });
         Assert.AreEqual(0, code, output);
         using var json = JsonDocument.Parse(output);
         Assert.AreEqual(TorchRuntime.TorchVersion, json.RootElement.GetProperty("runtime").GetProperty("libtorch").GetString());

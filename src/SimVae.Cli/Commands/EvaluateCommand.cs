@@ -81,7 +81,7 @@ internal static class EvaluateCommand
 
     public static Command CreateCompare(CliOutput output)
     {
-        var models = new Argument<string[]>("models") { Description = "Model bundles to compare (two or more .simvae files)", Arity = ArgumentArity.OneOrMore };
+        var models = new Argument<string[]>("models") { Description = "Model bundles to compare (.simvae files)", Arity = ArgumentArity.OneOrMore };
         var command = new Command("compare", "Compare model bundles on the same data and tasks: one row per model, one column per task") { models };
         var a = AddDataOptions(command);
         command.SetAction(r =>
