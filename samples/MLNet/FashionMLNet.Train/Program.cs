@@ -9,6 +9,7 @@ using SimVae.Bundles;
 using SimVae.Data;
 using SimVae.Methods;
 using SimVae.Training;
+using ModelInput = FashionMLNet.ModelInput;
 
 int epochs = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 2;
 int trainCount = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20_000;
