@@ -65,6 +65,18 @@ public sealed class CommandTests
     }
 
     [TestMethod]
+    public void ResumingWithOtherSettingsIsAnInputError()
+    {
+        var path = folder.File("mismatch.simvae");
+        Assert.AreEqual(0, Cli.Run(TinyTrain(path, "--quiet")).ExitCode);
+        var run = Cli.Run(TinyTrain(path, "--quiet", "--resume", "--latent-dim", "4"));
+        Assert.AreEqual(ExitCodes.Input, run.ExitCode, run.ToString());
+        StringAssert.Contains(run.Stderr, "cannot resume");
+        var seed = Cli.Run(TinyTrain(path, "--quiet", "--resume", "--seed", "7"));
+        Assert.AreEqual(ExitCodes.Input, seed.ExitCode, seed.ToString());
+    }
+
+    [TestMethod]
     public void CancelledTrainingWritesACheckpointAndExits130()
     {
         var path = folder.File("cancelled.simvae");

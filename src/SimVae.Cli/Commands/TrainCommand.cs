@@ -122,6 +122,10 @@ internal static class TrainCommand
         {
             throw new CliException(ExitCodes.Diverged, $"training diverged: {e.Message}", e);
         }
+        catch (Exception e) when (resuming && e is InvalidOperationException or InvalidDataException)
+        {
+            throw CliException.Input($"cannot resume from '{trainerOptions.CheckpointPath}' with these settings (same --method, --backbone, --latent-dim, data and --seed are needed): {e.Message}", e);
+        }
         ModelBundle.Save(bundlePath, model, DataFingerprint.Of(data));
         var seconds = clock.Elapsed.TotalSeconds;
         var result = new TrainResult("train", options.MethodName, data.Name, data.Count, last?.Step ?? 0, last?.TotalSteps ?? planned,
