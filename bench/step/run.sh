@@ -65,16 +65,16 @@ for line in open(sys.argv[1]):
         continue
     kv = dict(p.split("=", 1) for p in parts[1:])
     key = (parts[0], kv["threads"], kv["blas"], kv.get("foreach", "0"))
-    vals = {k: float(kv[k]) for k in ("step_ms", "fwd_ms", "bwd_ms", "opt_ms", "op_us")}
+    vals = {k: float(kv.get(k, "nan")) for k in ("step_ms", "best_ms", "fwd_ms", "bwd_ms", "opt_ms", "op_us")}
     if key in rows:  # several rounds: keep the fastest per metric
         vals = {k: min(v, rows[key][k]) if not math.isnan(v) else rows[key][k] for k, v in vals.items()}
     rows[key] = vals
 print(f"BLAS: {sys.argv[2]}")
-print(f"{'side':<8}{'intra':>6}{'blas':>6}{'adam':>9}{'step ms':>10}{'fwd ms':>9}{'bwd ms':>9}{'opt ms':>9}{'op µs':>8}")
+print(f"{'side':<8}{'intra':>6}{'blas':>6}{'adam':>9}{'step ms':>10}{'best rep':>10}{'fwd ms':>9}{'bwd ms':>9}{'opt ms':>9}{'op µs':>8}")
 for (side, th, bl, fe), v in rows.items():
     adam = ("fused" if side == "CSHARP" else ("foreach" if fe == "1" else "default"))
     op = "" if math.isnan(v["op_us"]) else f"{v['op_us']:.2f}"
-    print(f"{side.lower():<8}{th:>6}{bl:>6}{adam:>9}{v['step_ms']:>10.2f}{v['fwd_ms']:>9.2f}{v['bwd_ms']:>9.2f}{v['opt_ms']:>9.2f}{op:>8}")
+    print(f"{side.lower():<8}{th:>6}{bl:>6}{adam:>9}{v['step_ms']:>10.2f}{v['best_ms']:>10.2f}{v['fwd_ms']:>9.2f}{v['bwd_ms']:>9.2f}{v['opt_ms']:>9.2f}{op:>8}")
 cs = rows[("CSHARP", "2", "1", "0")]
 py_key = min((k for k in rows if k[0] == "PYTHON" and k[3] == "0"), key=lambda k: rows[k]["step_ms"])
 py_all = min((k for k in rows if k[0] == "PYTHON"), key=lambda k: rows[k]["step_ms"])
