@@ -19,7 +19,7 @@ internal static class InfoCommand
             TorchRuntime.EnsureDefaultThreads();
             var runtime = new RuntimeInfo(
                 ModelBundle.CurrentLibraryVersion, TorchRuntime.TorchVersion, TorchRuntime.Threads, Environment.ProcessorCount,
-                TorchRuntime.CudaDeviceCount, RuntimeInformation.FrameworkDescription, RuntimeInformation.OSDescription, RuntimeInformation.ProcessArchitecture.ToString());
+                TorchRuntime.CudaDeviceCount, TorchRuntime.BlasLibrary, TorchRuntime.UsesReferenceBlas, RuntimeInformation.FrameworkDescription, RuntimeInformation.OSDescription, RuntimeInformation.ProcessArchitecture.ToString());
             BundleInfo? bundleInfo = null;
             if (r.GetValue(model) is { } path)
             {
@@ -47,6 +47,8 @@ internal static class InfoCommand
                 grid.AddRow("libtorch", CliOutput.E(runtime.Libtorch));
                 grid.AddRow("CPU threads", $"{runtime.TorchThreads} libtorch threads, {runtime.ProcessorCount} processors");
                 grid.AddRow("CUDA devices", runtime.CudaDevices == 0 ? "none" : runtime.CudaDevices.ToString());
+                grid.AddRow("BLAS", CliOutput.E(runtime.Blas.Length == 0 ? "unknown" : runtime.Blas) +
+                    (runtime.ReferenceBlas ? " [yellow](reference BLAS: training is ~20x slower; apt-get install libopenblas0-pthread)[/]" : ""));
                 grid.AddRow(".NET", CliOutput.E(runtime.DotNet));
                 grid.AddRow("OS", CliOutput.E($"{runtime.Os} ({runtime.Architecture})"));
                 output.Console.Write(new Panel(grid).Header("runtime"));
@@ -70,7 +72,8 @@ internal static class InfoCommand
         return command;
     }
 
-    internal sealed record RuntimeInfo(string SimVae, string Libtorch, int TorchThreads, int ProcessorCount, int CudaDevices, string DotNet, string Os, string Architecture);
+    internal sealed record RuntimeInfo(string SimVae, string Libtorch, int TorchThreads, int ProcessorCount, int CudaDevices, string Blas, bool ReferenceBlas,
+        string DotNet, string Os, string Architecture);
 
     internal sealed record BundleInfo(string Path, string Method, int FormatVersion, int FeatureDimension, string Input, string LibraryVersion,
         string LibtorchVersion, DateTimeOffset CreatedUtc, string TrainingData, string WeightsSha256, long Bytes, JsonElement Options);

@@ -4,6 +4,7 @@ using System.Globalization;
 using SimVae.Bundles;
 using SimVae.Data;
 using SimVae.Methods;
+using SimVae.Torch;
 using SimVae.Training;
 using Spectre.Console;
 
@@ -81,6 +82,8 @@ internal static class TrainCommand
         long planned = trainerOptions.MaxSteps ?? trainerOptions.Epochs * batchesPerEpoch;
         output.Info($"Training [bold]{CliOutput.E(options.MethodName)}[/] ({CliOutput.E(options.Backbone)}, d = {options.LatentDim}, {options.BatchImages} images × {options.Views} views per step) " +
                     $"on {CliOutput.E(data)} for {planned} steps on {CliOutput.E(trainerOptions.Device)}" + (resuming ? $", resuming from '{CliOutput.E(trainerOptions.CheckpointPath)}'" : ""));
+        if (!trainerOptions.Device.IsCuda && TorchRuntime.UsesReferenceBlas && !output.Quiet)
+            output.Error.WriteLine($"simvae: warning: libtorch uses the reference BLAS ({TorchRuntime.BlasLibrary}); training will be ~20x slower. Install OpenBLAS: apt-get install libopenblas0-pthread");
         var trainer = new Trainer(trainerOptions);
         TrainingProgress? last = null;
         trainer.Progress += p => last = p;
