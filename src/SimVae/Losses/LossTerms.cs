@@ -10,6 +10,14 @@ namespace SimVae.Losses;
 /// <param name="Terms">Named, detached scalar tensors (e.g. "recon", "entropy", "prior").</param>
 public sealed record LossTerms(Tensor Total, IReadOnlyDictionary<string, Tensor> Terms)
 {
+    /// <summary>Hands the total and every term to the dispose scope outside the current one (see <see cref="Tensor.MoveToOuterScope"/>).</summary>
+    public LossTerms MoveToOuterScope()
+    {
+        Total.MoveToOuterScope();
+        foreach (var t in Terms.Values) t.MoveToOuterScope();
+        return this;
+    }
+
     /// <summary>The terms' values as numbers (one host copy each).</summary>
     public Dictionary<string, double> Values()
     {

@@ -42,7 +42,7 @@ public abstract class TwoViewModel : SslModel
         using var scope = DisposeScope.Open();
         var projected = head.Forward(backbone.Forward(views));
         var terms = PairLoss(projected.Narrow(0, 0, n), projected.Narrow(0, n, n));
-        return SimVaeModel.MoveOutOfScope(terms);
+        return terms.MoveToOuterScope();
     }
 
     /// <summary>The loss between the two views' head outputs, rows corresponding.</summary>

@@ -65,7 +65,7 @@ public sealed class SimVaeModel : SslModel
         var decoded = Decode(z);
         // View-major rows [J·N, ...] → groups [N, J, ...] (one group = the J views of one image).
         var terms = SimVaeLoss.Compute(Group(views.Flatten(1), j, n), Group(decoded.Flatten(1), j, n), Group(z, j, n), Group(logVar, j, n), Options.Loss);
-        return MoveOut(terms);
+        return terms.MoveToOuterScope();
     }
 
     /// <inheritdoc />
@@ -99,13 +99,4 @@ public sealed class SimVaeModel : SslModel
 
     private static Tensor Group(Tensor rows, int views, long images) =>
         rows.View(views, images, -1).Transpose(0, 1);
-
-    private static LossTerms MoveOut(LossTerms terms)
-    {
-        terms.Total.MoveToOuterScope();
-        foreach (var t in terms.Terms.Values) t.MoveToOuterScope();
-        return terms;
-    }
-
-    internal static LossTerms MoveOutOfScope(LossTerms terms) => MoveOut(terms);
 }

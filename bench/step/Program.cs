@@ -1,0 +1,116 @@
+// One training step of the MLP 784→2000→500→500→20→500→500→2000→784 (ReLU between layers), batch 128,
+// Adam lr 1e-3, loss = BCE-with-logits (sum) against the random 0/1 input; plus per-operator call overhead.
+// The same measurement in PyTorch: bench/python/step_reference.py. Driver: bench/step/run.sh.
+//
+// Usage: SimVae.Bench.Step [--threads N] [--blas M] [--warmup 20] [--steps 50] [--repeats 5] [--op-only] [--no-op]
+// Prints one line: "CSHARP threads=N blas=M step_ms=… fwd_ms=… bwd_ms=… opt_ms=… op_us=…" (medians).
+using System.Diagnostics;
+using System.Globalization;
+using SimVae.Torch;
+using SimVae.Torch.Nn;
+using SimVae.Torch.Optim;
+using F = SimVae.Torch.Functional;
+
+int threads = 2, blas = 1, warmup = 20, steps = 50, repeats = 5;
+bool opOnly = false, noOp = false;
+for (int i = 0; i < args.Length; i++)
+{
+    switch (args[i])
+    {
+        case "--threads": threads = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+        case "--blas": blas = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+        case "--warmup": warmup = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+        case "--steps": steps = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+        case "--repeats": repeats = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+        case "--op-only": opOnly = true; break;
+        case "--no-op": noOp = true; break;
+        default: Console.Error.WriteLine($"unknown argument {args[i]}"); return 2;
+    }
+}
+
+TorchRuntime.SetThreads(threads, blas);
+TorchRuntime.ManualSeed(1234);
+var inv = CultureInfo.InvariantCulture;
+
+double bestMs = double.NaN, stepMs = double.NaN, fwdMs = double.NaN, bwdMs = double.NaN, optMs = double.NaN, opUs = double.NaN;
+
+if (!opOnly)
+{
+    long[] widths = [784, 2000, 500, 500, 20, 500, 500, 2000, 784];
+    var layers = new List<Module<Tensor, Tensor>>();
+    for (int l = 0; l + 1 < widths.Length; l++)
+    {
+        layers.Add(new Linear(widths[l], widths[l + 1]));
+        if (l + 2 < widths.Length) layers.Add(new ReLU());
+    }
+    using var model = new Sequential(layers);
+    using var opt = new Adam(model.Parameters(), lr: 1e-3);
+    using var x = Tensor.Rand([128, 784]).Lt(0.5).To(ScalarType.Float32).DetachFromScope();
+
+    var sw = new Stopwatch();
+    double tf = 0, tb = 0, to = 0;
+    void Step()
+    {
+        using var scope = DisposeScope.Open();
+        long t0 = Stopwatch.GetTimestamp();
+        var logits = model.Forward(x);
+        var loss = F.BinaryCrossEntropyWithLogits(logits, x, Reduction.Sum);
+        long t1 = Stopwatch.GetTimestamp();
+        loss.Backward();
+        long t2 = Stopwatch.GetTimestamp();
+        opt.Step();
+        opt.ZeroGrad();
+        long t3 = Stopwatch.GetTimestamp();
+        tf += Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds;
+        tb += Stopwatch.GetElapsedTime(t1, t2).TotalMilliseconds;
+        to += Stopwatch.GetElapsedTime(t2, t3).TotalMilliseconds;
+    }
+
+    for (int i = 0; i < warmup; i++) Step();
+    var totals = new List<double>(); var fs = new List<double>(); var bs = new List<double>(); var os = new List<double>();
+    for (int r = 0; r < repeats; r++)
+    {
+        tf = tb = to = 0;
+        sw.Restart();
+        for (int i = 0; i < steps; i++) Step();
+        sw.Stop();
+        totals.Add(sw.Elapsed.TotalMilliseconds / steps);
+        fs.Add(tf / steps); bs.Add(tb / steps); os.Add(to / steps);
+    }
+    (stepMs, fwdMs, bwdMs, optMs) = (Median(totals), Median(fs), Median(bs), Median(os));
+    bestMs = totals.Min();
+    Console.Error.WriteLine($"csharp step repeats (ms): {string.Join(" ", totals.Select(t => t.ToString("F2", inv)))}");
+}
+
+if (!noOp)
+{
+    using var a = Tensor.Ones([1]).DetachFromScope();
+    using var b = Tensor.Ones([1]).DetachFromScope();
+    void OpLoop(int blocks)
+    {
+        for (int blk = 0; blk < blocks; blk++)
+        {
+            using var scope = DisposeScope.Open();
+            for (int i = 0; i < 1000; i++) _ = a + b;
+        }
+    }
+    OpLoop(20); // warm-up (JIT tiering)
+    var us = new List<double>();
+    for (int r = 0; r < 7; r++)
+    {
+        long t0 = Stopwatch.GetTimestamp();
+        OpLoop(100);
+        us.Add(Stopwatch.GetElapsedTime(t0).TotalMicroseconds / 100_000);
+    }
+    opUs = Median(us);
+}
+
+Console.WriteLine(string.Create(inv,
+    $"CSHARP threads={threads} blas={blas} step_ms={stepMs:F3} best_ms={bestMs:F3} fwd_ms={fwdMs:F3} bwd_ms={bwdMs:F3} opt_ms={optMs:F3} op_us={opUs:F3} live_tensors={TorchRuntime.LiveTensorCount}"));
+return 0;
+
+static double Median(List<double> v)
+{
+    var s = v.OrderBy(d => d).ToArray();
+    return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
+}
