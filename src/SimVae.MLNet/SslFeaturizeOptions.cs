@@ -1,0 +1,84 @@
+using SimVae.Methods;
+using SimVae.Pipelines;
+using SimVae.Torch;
+
+namespace SimVae.MLNet;
+
+/// <summary>
+/// Settings of a SimVae featurizer stage in an ML.NET pipeline, shared by every method. The image shape of the input
+/// column is the method options' <c>Channels</c>, <c>Height</c> and <c>Width</c>: the column must be a fixed-size
+/// vector of C·H·W values in planar (CHW) order, as ImageAnalytics' <c>ExtractPixels</c> produces with
+/// <c>interleavePixelColors: false</c> (its default).
+/// <list type="table">
+/// <listheader><term>column</term><description>type</description></listheader>
+/// <item><term>input</term><description><c>Vector&lt;Single, C·H·W&gt;</c> (pixels multiplied by <see cref="InputScale"/> must lie in [0, 1]) or
+/// <c>Vector&lt;Byte, C·H·W&gt;</c> (raw 8-bit pixels).</description></item>
+/// <item><term>output</term><description><c>Vector&lt;Single, d&gt;</c>, d = the method's <c>LatentDim</c>.</description></item>
+/// </list>
+/// </summary>
+public abstract class SslFeaturizeOptions
+{
+    /// <summary>The method's settings (input shape included) as the core library's options record.</summary>
+    public abstract SslOptions MethodOptions { get; }
+
+    /// <summary>Passes over the training rows (default <see cref="Defaults.Epochs"/>); ignored when <see cref="MaxSteps"/> is set.</summary>
+    public int Epochs { get; set; } = Defaults.Epochs;
+
+    /// <summary>Stop training after this many optimiser steps, if set.</summary>
+    public long? MaxSteps { get; set; }
+
+    /// <summary>Seed of weights, data order and augmentations (default <see cref="Defaults.Seed"/>). ML.NET's own seed is not visible to outside components.</summary>
+    public int Seed { get; set; } = Defaults.Seed;
+
+    /// <summary>Where training and featurizing run (default: CUDA when available, else the CPU).</summary>
+    public Device? Device { get; set; }
+
+    /// <summary>
+    /// Factor that brings a float input column into [0, 1] (default 1/255, for <c>ExtractPixels</c>' default output of
+    /// 0–255 values; use 1 for columns already in [0, 1]). Not used for byte columns, which are always divided by 255.
+    /// </summary>
+    public float InputScale { get; set; } = 1f / 255f;
+
+    /// <summary>Receives the trainer's progress messages (ML.NET's log is not writable from outside components).</summary>
+    public Action<string>? Log { get; set; }
+
+    internal FitOptions FitOptions => new() { Epochs = Epochs, MaxSteps = MaxSteps };
+
+    internal void Validate()
+    {
+        MethodOptions.Validate();
+        FitOptions.Validate();
+        if (!(InputScale > 0) || !float.IsFinite(InputScale))
+            throw new ArgumentOutOfRangeException(nameof(InputScale), InputScale, "InputScale must be a positive number");
+    }
+}
+
+/// <summary>A SimVAE (or VAE, β-VAE) featurizer stage; see <see cref="SslFeaturizeOptions"/> for the columns.</summary>
+public sealed class SimVaeFeaturizeOptions : SslFeaturizeOptions
+{
+    /// <summary>The method's settings (default: the authors' FashionMNIST configuration, 1×28×28 images, d = 10).</summary>
+    public SimVaeOptions Method { get; set; } = new();
+
+    /// <inheritdoc />
+    public override SslOptions MethodOptions => Method;
+}
+
+/// <summary>A SimCLR featurizer stage; see <see cref="SslFeaturizeOptions"/> for the columns.</summary>
+public sealed class SimClrFeaturizeOptions : SslFeaturizeOptions
+{
+    /// <summary>The method's settings (default: <see cref="SimClrOptions"/>' defaults, 1×28×28 images, d = 10).</summary>
+    public SimClrOptions Method { get; set; } = new();
+
+    /// <inheritdoc />
+    public override SslOptions MethodOptions => Method;
+}
+
+/// <summary>A VICReg featurizer stage; see <see cref="SslFeaturizeOptions"/> for the columns.</summary>
+public sealed class VicRegFeaturizeOptions : SslFeaturizeOptions
+{
+    /// <summary>The method's settings (default: <see cref="VicRegOptions"/>' defaults, 1×28×28 images, d = 10).</summary>
+    public VicRegOptions Method { get; set; } = new();
+
+    /// <inheritdoc />
+    public override SslOptions MethodOptions => Method;
+}
