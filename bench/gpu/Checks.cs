@@ -28,7 +28,7 @@ internal sealed class Checks(BenchSettings settings)
         if (settings.Amp) Run("training-simvae-bf16", () => TrainingLossFalls(amp: true));
         Run("step-on-device", StepStaysOnDevice);
         Run("featurizer-parity-mlp", () => FeaturizerParity(new SimVaeOptions(), settings.FashionMnistShaped(), 1e-4));
-        Run("featurizer-parity-resnet18", () => FeaturizerParity(ResNetOptions(settings.ResNetBatchImages), settings.CifarShaped(512), 5e-3));
+        Run("featurizer-parity-resnet18", () => FeaturizerParity(ResNetOptions(settings.ResNetBatchImages), settings.CifarShaped(512), 2e-2));
         return allPassed;
     }
 
@@ -55,18 +55,24 @@ internal sealed class Checks(BenchSettings settings)
         }
     }
 
-    private sealed record OpCase(string Name, long[][] Shapes, Func<Tensor[], Tensor> Compute, double Tolerance = 2e-3, bool Positive = false);
+    private const double Tf32 = 1e-2;
 
-    /// <summary>Every operator family the methods use, forward and backward, on the device against the CPU.</summary>
+    private sealed record OpCase(string Name, long[][] Shapes, Func<Tensor[], Tensor> Compute, double Tolerance = 2e-3);
+
+    /// <summary>
+    /// Every operator family the methods use, forward and backward, on the device against the CPU. Convolutions get
+    /// 1e-2: cuDNN may use TF32 tensor cores for float32 convolutions (libtorch's default, as PyTorch's
+    /// torch.backends.cudnn.allow_tf32), which keeps 10 mantissa bits.
+    /// </summary>
     private string OperatorsAndGradients()
     {
         var cases = new List<OpCase>
         {
             new("linear", [[64, 784], [500, 784], [500]], t => F.Linear(t[0], t[1], t[2])),
             new("matmul", [[128, 64], [64, 96]], t => t[0].MatMul(t[1])),
-            new("conv2d", [[8, 3, 32, 32], [16, 3, 3, 3], [16]], t => F.Conv2d(t[0], t[1], t[2], padding: 1)),
-            new("conv2d-stride2", [[4, 16, 16, 16], [32, 16, 3, 3]], t => F.Conv2d(t[0], t[1], null, stride: 2, padding: 1)),
-            new("conv-transpose2d", [[4, 8, 7, 7], [8, 4, 4, 4], [4]], t => F.ConvTranspose2d(t[0], t[1], t[2], stride: 2, padding: 1)),
+            new("conv2d", [[8, 3, 32, 32], [16, 3, 3, 3], [16]], t => F.Conv2d(t[0], t[1], t[2], padding: 1), Tf32),
+            new("conv2d-stride2", [[4, 16, 16, 16], [32, 16, 3, 3]], t => F.Conv2d(t[0], t[1], null, stride: 2, padding: 1), Tf32),
+            new("conv-transpose2d", [[4, 8, 7, 7], [8, 4, 4, 4], [4]], t => F.ConvTranspose2d(t[0], t[1], t[2], stride: 2, padding: 1), Tf32),
             new("batch-norm-train", [[16, 8, 6, 6], [8], [8]], t => F.BatchNorm(t[0], null, null, t[1], t[2], training: true)),
             new("relu", [[4096]], t => F.Relu(t[0])),
             new("sigmoid", [[4096]], t => F.Sigmoid(t[0])),
@@ -74,7 +80,7 @@ internal sealed class Checks(BenchSettings settings)
             new("bce-with-logits", [[64, 784], [64, 784]], t => F.BinaryCrossEntropyWithLogits(t[0], F.Sigmoid(t[1]), Reduction.Sum)),
             new("mse", [[64, 32], [64, 32]], t => F.MseLoss(t[0], t[1], Reduction.Sum)),
             new("normalize", [[32, 128]], t => F.Normalize(t[0], dim: 1)),
-            new("exp-log-sum", [[256]], t => (t[0].Exp() + 1).Log().Sum(), Positive: false),
+            new("exp-log-sum", [[256]], t => (t[0].Exp() + 1).Log().Sum()),
             new("mean-var", [[64, 16]], t => t[0].Var([0]) + t[0].Mean(0)),
             new("adaptive-avg-pool", [[4, 8, 8, 8]], t => F.AdaptiveAvgPool2d(t[0], 1, 1)),
             new("interpolate-nearest", [[2, 4, 4, 4]], t => F.Interpolate(t[0], 8, 8, bilinear: false)),
@@ -133,38 +139,17 @@ internal sealed class Checks(BenchSettings settings)
         var data = settings.Smoke ? settings.FashionMnistShaped() : SyntheticShapes.Generate(new SyntheticShapesOptions { Count = 4096, Size = 28 });
         int steps = settings.Smoke ? 6 : 300;
         var losses = new List<double>();
-        var trainer = new Trainer(new TrainerOptions { Device = device, MaxSteps = steps, LogEvery = settings.Smoke ? 2 : 25, Prefetch = 1 });
-        trainer.Progress += p => losses.Add(p.Losses["loss"]);
         var options = new SimVaeOptions { LearningRate = 1e-3 };
-        using var model = trainer.CreateModel(options);
-        if (!amp) trainer.Train(model, data);
-        else
+        var trainer = new Trainer(new TrainerOptions
         {
-            // The Trainer has no autocast switch (docs/gpu.md); the same loop with a bf16 region around the loss.
-            using var loader = new DataLoader(data, new DataLoaderOptions
-            {
-                BatchSize = options.BatchImages, DropLast = true, Seed = 1, Device = device,
-                Transform = AugmentationNames.Create(options.Augmentation, options.Height, options.Views),
-            });
-            using var opt = new Adam(model.Parameters(), options.LearningRate, eps: options.AdamEpsilon);
-            model.Train();
-            int step = 0;
-            foreach (var batch in loader.Batches(new LoaderPosition(0, 0), epochs: 1000))
-            {
-                using var owned = batch;
-                if (step++ >= steps) break;
-                using var scope = DisposeScope.Open();
-                LossTerms loss;
-                using (Autocast.Enable(ScalarType.BFloat16, device.IsCuda ? DeviceType.Cuda : DeviceType.Cpu)) loss = model.Loss(batch.Images);
-                if (loss.Total.DType != ScalarType.Float32) throw new InvalidOperationException($"loss is {loss.Total.DType} under autocast, expected float32");
-                opt.ZeroGrad();
-                loss.Total.Backward();
-                opt.Step();
-                if (step % (settings.Smoke ? 2 : 25) == 0) losses.Add(loss.Total.ToDouble());
-            }
-            foreach (var p in model.Parameters())
-                if (p.DType != ScalarType.Float32) throw new InvalidOperationException($"parameter became {p.DType}");
-        }
+            Device = device, MaxSteps = steps, LogEvery = settings.Smoke ? 2 : 25, Prefetch = 1,
+            MixedPrecision = amp ? ScalarType.BFloat16 : null,
+        });
+        trainer.Progress += p => losses.Add(p.Losses["loss"]);
+        using var model = trainer.CreateModel(options);
+        trainer.Train(model, data);
+        foreach (var p in model.Parameters())
+            if (p.DType != ScalarType.Float32 || p.Device != device) throw new InvalidOperationException($"a parameter became {p.DType} on {p.Device}");
         if (losses.Count < 2) throw new InvalidOperationException("fewer than two logged losses");
         if (losses.Any(l => !double.IsFinite(l))) throw new InvalidOperationException($"non-finite loss: {string.Join(", ", losses)}");
         double first = losses[0], last = losses[^1];
@@ -195,12 +180,17 @@ internal sealed class Checks(BenchSettings settings)
             if (t.Device != device) throw new InvalidOperationException($"{what} is on {t.Device}, expected {device}");
             checkedTensors++;
         }
-        foreach (var batch in loader.Epoch(0).Take(2))
+        int step = 0;
+        foreach (var batch in loader.Epoch(0).Take(settings.Amp ? 3 : 2))
         {
             using var owned = batch;
             using var scope = DisposeScope.Open();
             Expect(batch.Images, "the batch of views");
-            var loss = model.Loss(batch.Images);
+            LossTerms loss;
+            bool amp = step++ == 2; // the last step under bf16 autocast: the loss must still be float32
+            using (amp ? Autocast.Enable(ScalarType.BFloat16, device.IsCuda ? DeviceType.Cuda : DeviceType.Cpu) : null)
+                loss = model.Loss(batch.Images);
+            if (loss.Total.DType != ScalarType.Float32) throw new InvalidOperationException($"the loss is {loss.Total.DType}{(amp ? " under autocast" : "")}");
             Expect(loss.Total, "the loss");
             opt.ZeroGrad();
             loss.Total.Backward();
@@ -216,7 +206,7 @@ internal sealed class Checks(BenchSettings settings)
         foreach (var (name, t) in opt.StateTensors())
             using (t)
                 if (name.Contains("exp_avg", StringComparison.Ordinal)) Expect(t, $"optimizer state {name}");
-        return $"{checkedTensors} tensors checked on {device}";
+        return $"{checkedTensors} tensors checked on {device} over {step} steps{(settings.Amp ? " (the last under bf16 autocast)" : "")}";
     }
 
     /// <summary>Features of the same weights on the CPU and on the device agree.</summary>

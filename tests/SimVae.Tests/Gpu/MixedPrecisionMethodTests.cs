@@ -3,6 +3,7 @@ using SimVae.Methods;
 using SimVae.Tests.Featurization;
 using SimVae.Torch;
 using SimVae.Torch.Optim;
+using SimVae.Training;
 
 namespace SimVae.Tests.Gpu;
 
@@ -90,5 +91,36 @@ public class MixedPrecisionMethodTests
             opt.Step();
         }
         foreach (var p in model.Parameters()) Assert.AreEqual(ScalarType.Float32, p.DType);
+    }
+}
+
+/// <summary>The trainer's mixed-precision switch (CPU bfloat16 here; the same code path opens a CUDA region on a GPU).</summary>
+[TestClass]
+public class MixedPrecisionTrainerTests
+{
+    [TestMethod]
+    public void TrainerTrainsUnderBFloat16AndLeavesAutocastOff()
+    {
+        var data = TinyModels.Data(64);
+        var losses = new List<double>();
+        var trainer = new Trainer(new TrainerOptions
+        {
+            MaxSteps = 12, Device = Device.Cpu, LogEvery = 4, Prefetch = 0, Seed = 3, MixedPrecision = ScalarType.BFloat16,
+        });
+        trainer.Progress += p => losses.Add(p.Losses["loss"]);
+        using var model = trainer.CreateModel(TinyModels.Options("simvae"));
+        trainer.Train(model, data);
+        Assert.AreEqual(3, losses.Count);
+        Assert.IsTrue(losses.All(double.IsFinite), string.Join(", ", losses));
+        foreach (var p in model.Parameters()) Assert.AreEqual(ScalarType.Float32, p.DType);
+        Assert.IsFalse(Autocast.IsAnyEnabled);
+    }
+
+    [TestMethod]
+    public void OnlyReducedTypesAreAccepted()
+    {
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new Trainer(new TrainerOptions { MixedPrecision = ScalarType.Float32 }));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new Trainer(new TrainerOptions { MixedPrecision = ScalarType.Int64 }));
+        _ = new Trainer(new TrainerOptions { MixedPrecision = ScalarType.Float16, Device = Device.Cpu });
     }
 }
