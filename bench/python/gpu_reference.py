@@ -139,7 +139,7 @@ class PerImageViews(torch.utils.data.Dataset):
     def __getitem__(self, i):
         from PIL import Image
 
-        image = Image.fromarray(self.pixels[i], mode="L")
+        image = Image.fromarray(self.pixels[i])  # uint8 [28, 28] -> mode "L"
         return torch.stack([self.transform(image) for _ in range(self.views)])
 
 

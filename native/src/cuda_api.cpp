@@ -28,13 +28,13 @@ using svn::as_tensor;
 
 namespace {
 
-at::DeviceType autocast_device(int32_t device_type) {
+at::DeviceType ac_device(int32_t device_type) {
   if (device_type == 0) return at::kCPU;
   if (device_type == 1) return at::kCUDA;
   throw std::invalid_argument("autocast device type must be 0 (CPU) or 1 (CUDA), got " + std::to_string(device_type));
 }
 
-bool autocast_enabled(at::DeviceType device) {
+bool ac_enabled(at::DeviceType device) {
 #if SVN_AUTOCAST_DEVICE_API
   return at::autocast::is_autocast_enabled(device);
 #else
@@ -42,7 +42,7 @@ bool autocast_enabled(at::DeviceType device) {
 #endif
 }
 
-void set_autocast_enabled(at::DeviceType device, bool enabled) {
+void ac_set_enabled(at::DeviceType device, bool enabled) {
 #if SVN_AUTOCAST_DEVICE_API
   at::autocast::set_autocast_enabled(device, enabled);
 #else
@@ -51,7 +51,7 @@ void set_autocast_enabled(at::DeviceType device, bool enabled) {
 #endif
 }
 
-at::ScalarType autocast_dtype(at::DeviceType device) {
+at::ScalarType ac_dtype(at::DeviceType device) {
 #if SVN_AUTOCAST_DEVICE_API
   return at::autocast::get_autocast_dtype(device);
 #else
@@ -59,7 +59,7 @@ at::ScalarType autocast_dtype(at::DeviceType device) {
 #endif
 }
 
-void set_autocast_dtype(at::DeviceType device, at::ScalarType dtype) {
+void ac_set_dtype(at::DeviceType device, at::ScalarType dtype) {
 #if SVN_AUTOCAST_DEVICE_API
   at::autocast::set_autocast_dtype(device, dtype);
 #else
@@ -119,16 +119,16 @@ extern "C" {
 
 int svn_autocast_get(int32_t device_type, int32_t* enabled, int32_t* dtype, int32_t* cache_enabled) {
   SVN_GUARD({
-    auto device = autocast_device(device_type);
-    *enabled = autocast_enabled(device) ? 1 : 0;
-    *dtype = static_cast<int32_t>(autocast_dtype(device));
+    auto device = ac_device(device_type);
+    *enabled = ac_enabled(device) ? 1 : 0;
+    *dtype = static_cast<int32_t>(ac_dtype(device));
     *cache_enabled = at::autocast::is_autocast_cache_enabled() ? 1 : 0;
   })
 }
 
 int svn_autocast_enter(int32_t device_type, int32_t dtype, int32_t cache_enabled, svn_autocast_state* previous) {
   SVN_GUARD({
-    auto device = autocast_device(device_type);
+    auto device = ac_device(device_type);
     auto type = static_cast<at::ScalarType>(dtype);
     if (type != at::kBFloat16 && type != at::kHalf)
       throw std::invalid_argument("autocast needs a reduced floating-point type (bfloat16 or float16), got " +
@@ -136,12 +136,12 @@ int svn_autocast_enter(int32_t device_type, int32_t dtype, int32_t cache_enabled
     if (device == at::kCPU && type != at::kBFloat16 && !(TORCH_VERSION_MAJOR >= 2))
       throw std::invalid_argument("CPU autocast in libtorch " TORCH_VERSION " supports only bfloat16");
     previous->device_type = device_type;
-    previous->enabled = autocast_enabled(device) ? 1 : 0;
-    previous->dtype = static_cast<int32_t>(autocast_dtype(device));
+    previous->enabled = ac_enabled(device) ? 1 : 0;
+    previous->dtype = static_cast<int32_t>(ac_dtype(device));
     previous->cache_enabled = at::autocast::is_autocast_cache_enabled() ? 1 : 0;
     // The order of torch.autocast.__enter__: dtype, enabled, cache flag, nesting.
-    set_autocast_dtype(device, type);
-    set_autocast_enabled(device, true);
+    ac_set_dtype(device, type);
+    ac_set_enabled(device, true);
     at::autocast::set_autocast_cache_enabled(cache_enabled != 0);
     at::autocast::increment_nesting();
   })
@@ -149,31 +149,31 @@ int svn_autocast_enter(int32_t device_type, int32_t dtype, int32_t cache_enabled
 
 int svn_autocast_exit(const svn_autocast_state* previous) {
   SVN_GUARD({
-    auto device = autocast_device(previous->device_type);
+    auto device = ac_device(previous->device_type);
     // As torch.autocast.__exit__: the weight-cast cache lives until the outermost region ends.
     if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
-    set_autocast_enabled(device, previous->enabled != 0);
-    set_autocast_dtype(device, static_cast<at::ScalarType>(previous->dtype));
+    ac_set_enabled(device, previous->enabled != 0);
+    ac_set_dtype(device, static_cast<at::ScalarType>(previous->dtype));
     at::autocast::set_autocast_cache_enabled(previous->cache_enabled != 0);
   })
 }
 
 int svn_autocast_suspend(int32_t device_type, svn_autocast_state* previous) {
   SVN_GUARD({
-    auto device = autocast_device(device_type);
+    auto device = ac_device(device_type);
     previous->device_type = device_type;
-    previous->enabled = autocast_enabled(device) ? 1 : 0;
-    previous->dtype = static_cast<int32_t>(autocast_dtype(device));
+    previous->enabled = ac_enabled(device) ? 1 : 0;
+    previous->dtype = static_cast<int32_t>(ac_dtype(device));
     previous->cache_enabled = at::autocast::is_autocast_cache_enabled() ? 1 : 0;
-    set_autocast_enabled(device, false);
+    ac_set_enabled(device, false);
   })
 }
 
 int svn_autocast_resume(const svn_autocast_state* previous) {
   SVN_GUARD({
-    auto device = autocast_device(previous->device_type);
-    set_autocast_enabled(device, previous->enabled != 0);
-    set_autocast_dtype(device, static_cast<at::ScalarType>(previous->dtype));
+    auto device = ac_device(previous->device_type);
+    ac_set_enabled(device, previous->enabled != 0);
+    ac_set_dtype(device, static_cast<at::ScalarType>(previous->dtype));
   })
 }
 
