@@ -27,6 +27,7 @@ internal sealed class Checks(BenchSettings settings)
         Run("training-simvae-fp32", () => TrainingLossFalls(amp: false));
         if (settings.Amp) Run("training-simvae-bf16", () => TrainingLossFalls(amp: true));
         Run("step-on-device", StepStaysOnDevice);
+        Run("step-no-sync", StepNeverSynchronizes);
         Run("featurizer-parity-mlp", () => FeaturizerParity(new SimVaeOptions(), settings.FashionMnistShaped(), 1e-4));
         Run("featurizer-parity-resnet18", () => FeaturizerParity(ResNetOptions(settings.ResNetBatchImages), settings.CifarShaped(512), 2e-2));
         return allPassed;
@@ -207,6 +208,57 @@ internal sealed class Checks(BenchSettings settings)
             using (t)
                 if (name.Contains("exp_avg", StringComparison.Ordinal)) Expect(t, $"optimizer state {name}");
         return $"{checkedTensors} tensors checked on {device} over {step} steps{(settings.Amp ? " (the last under bf16 autocast)" : "")}";
+    }
+
+    /// <summary>
+    /// A training step (seed, forward, loss, backward, Adam; fp32 and bf16, SimVAE and SimCLR) with CUDA's sync debug
+    /// mode set to error: any operation that would make the host wait for the GPU throws and names itself. The batch
+    /// is uploaded before the mode is set (the upload from pageable memory is a synchronising copy by design).
+    /// </summary>
+    private string StepNeverSynchronizes()
+    {
+        var runs = new List<string>();
+        foreach (var options in new SslOptions[] { new SimVaeOptions(), ResNetOptions(settings.ResNetBatchImages) })
+        {
+            TorchRuntime.ManualSeed(2);
+            using var model = SslModel.Create(options);
+            model.To(device);
+            model.Train();
+            using var opt = new Adam(model.Parameters(), options.LearningRate, eps: options.AdamEpsilon);
+            var data = options.Channels == 1 ? settings.FashionMnistShaped() : settings.CifarShaped(1024);
+            using var loader = new DataLoader(data, new DataLoaderOptions
+            {
+                BatchSize = options.BatchImages, DropLast = true, Device = device, Prefetch = 0,
+                Transform = AugmentationNames.Create(options.Augmentation, options.Height, options.Views),
+            });
+            int step = 0;
+            foreach (var batch in loader.Epoch(0).Take(settings.Amp ? 4 : 2))
+            {
+                using var owned = batch;
+                bool amp = step >= 2;
+                // On the CPU the same steps run without the mode (there is nothing to synchronise with).
+                if (device.IsCuda) TorchRuntime.CudaSynchronize();
+                var previous = device.IsCuda ? CudaBackend.SetSyncDebugMode(CudaSyncDebugMode.Error) : CudaSyncDebugMode.Disabled;
+                try
+                {
+                    using var scope = DisposeScope.Open();
+                    TorchRuntime.ManualSeed((ulong)(100 + step));
+                    LossTerms loss;
+                    using (amp ? Autocast.Enable(ScalarType.BFloat16) : null) loss = model.Loss(batch.Images);
+                    opt.ZeroGrad();
+                    loss.Total.Backward();
+                    opt.Step();
+                }
+                finally
+                {
+                    if (device.IsCuda) CudaBackend.SetSyncDebugMode(previous);
+                }
+                step++;
+            }
+            runs.Add($"{options.MethodName}/{options.Backbone} {step} steps");
+        }
+        return string.Join(", ", runs) + (device.IsCuda ? " without a host synchronisation" : " (CPU: sync debugging not applicable)") +
+            (settings.Amp ? "; the last two under bf16 autocast" : "");
     }
 
     /// <summary>Features of the same weights on the CPU and on the device agree.</summary>

@@ -137,6 +137,9 @@ SVN_API int svn_set_float32_matmul_precision(const char* precision);
 /* libtorch version, CUDA/cuDNN availability and at::show_config(); *length = full length (without NUL);
  * at most capacity - 1 bytes are written, NUL-terminated. */
 SVN_API int svn_build_info(char* buffer, int32_t capacity, int32_t* length);
+/* torch.cuda.set_sync_debug_mode: 0 off, 1 warn, 2 error on every operation that synchronises the host with
+ * the GPU (process-wide). *previous (may be NULL) receives the old mode. Fails on builds without CUDA headers. */
+SVN_API int svn_cuda_set_sync_debug_mode(int32_t mode, int32_t* previous);
 /* Multi-tensor (foreach) Adam: -1 never, 0 when all tensors are on CUDA (default), 1 always (tests). */
 SVN_API int svn_set_multi_tensor_optim(int32_t mode);
 

@@ -13,6 +13,9 @@
 #include <cmath>
 #include <cstring>
 #include "guard.h"
+#if defined(SVN_CUDA_SYNC_DEBUG)
+#include <c10/cuda/CUDAFunctions.h>
+#endif
 
 using svn::as_tensor;
 
@@ -207,6 +210,20 @@ int svn_build_info(char* buffer, int32_t capacity, int32_t* length) {
       std::memcpy(buffer, info.data(), n);
       buffer[n] = '\0';
     }
+  })
+}
+
+int svn_cuda_set_sync_debug_mode(int32_t mode, int32_t* previous) {
+  SVN_GUARD({
+    if (mode < 0 || mode > 2) throw std::invalid_argument("sync debug mode must be 0 (off), 1 (warn) or 2 (error)");
+#if defined(SVN_CUDA_SYNC_DEBUG)
+    auto& state = c10::cuda::warning_state();
+    if (previous != nullptr) *previous = static_cast<int32_t>(state.get_sync_debug_mode());
+    state.set_sync_debug_mode(static_cast<c10::cuda::SyncDebugMode>(mode));
+#else
+    throw std::runtime_error(
+        "CUDA synchronisation debugging needs libsimvae_native built against a CUDA libtorch (scripts/gpu/build-native.sh)");
+#endif
   })
 }
 

@@ -44,9 +44,32 @@ public static unsafe class CudaBackend
     }
 
     /// <summary>
+    /// <c>torch.cuda.set_sync_debug_mode</c>: with <see cref="CudaSyncDebugMode.Error"/>, every operation that makes
+    /// the host wait for the GPU (reading a value, a pageable device-to-host copy, <c>nonzero</c>, ...) throws a
+    /// <see cref="TorchException"/> naming it. Process-wide. Returns the previous mode.
+    /// </summary>
+    /// <exception cref="TorchException">The native library was built without CUDA headers (any CPU-only build).</exception>
+    public static CudaSyncDebugMode SetSyncDebugMode(CudaSyncDebugMode mode)
+    {
+        NativeMethods.Check(NativeMethods.CudaSetSyncDebugMode((int)mode, out int previous));
+        return (CudaSyncDebugMode)previous;
+    }
+
+    /// <summary>
     /// Which Adam implementation runs: the multi-tensor (foreach) one when every tensor is on CUDA (the default),
     /// always (<c>true</c>), or never (<c>false</c>). Tests use it to compare the two on the CPU.
     /// </summary>
     internal static void SetMultiTensorAdam(bool? always) =>
         NativeMethods.Check(NativeMethods.SetMultiTensorOptim(always switch { null => 0, true => 1, false => -1 }));
+}
+
+/// <summary>What libtorch does when an operation synchronises the host with the GPU (see <see cref="CudaBackend.SetSyncDebugMode"/>).</summary>
+public enum CudaSyncDebugMode
+{
+    /// <summary>Nothing (the default).</summary>
+    Disabled = 0,
+    /// <summary>Log a warning.</summary>
+    Warn = 1,
+    /// <summary>Throw.</summary>
+    Error = 2,
 }

@@ -15,6 +15,7 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library, EntryPoint = "svn_cudnn_benchmark")] internal static partial int CudnnBenchmark();
     [LibraryImport(Library, EntryPoint = "svn_set_float32_matmul_precision")] internal static partial int SetFloat32MatmulPrecision(byte* precision);
     [LibraryImport(Library, EntryPoint = "svn_build_info")] internal static partial int BuildInfo(byte* buffer, int capacity, out int length);
+    [LibraryImport(Library, EntryPoint = "svn_cuda_set_sync_debug_mode")] internal static partial int CudaSetSyncDebugMode(int mode, out int previous);
     [LibraryImport(Library, EntryPoint = "svn_set_multi_tensor_optim")] internal static partial int SetMultiTensorOptim(int mode);
 }
 

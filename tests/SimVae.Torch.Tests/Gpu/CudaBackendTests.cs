@@ -91,3 +91,16 @@ public class CudaBackendTests
         return values.ToArray();
     }
 }
+
+[TestClass]
+public class CudaSyncDebugTests
+{
+    [TestMethod]
+    public void SyncDebugModeNeedsACudaBuild()
+    {
+        if (TorchRuntime.CudaAvailable) Assert.Inconclusive("a CUDA build; bench/gpu's step-no-sync check uses it");
+        var e = Assert.ThrowsExactly<TorchException>(() => CudaBackend.SetSyncDebugMode(CudaSyncDebugMode.Error));
+        StringAssert.Contains(e.Message, "CUDA");
+        Assert.ThrowsExactly<TorchException>(() => CudaBackend.SetSyncDebugMode((CudaSyncDebugMode)7));
+    }
+}
