@@ -11,11 +11,20 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 PYTHON="${PYTHON:-python3}"
 bundle="${SIMVAE_GPU_BUNDLE:-$root/artifacts/gpu/bundle}"
-if [ -x "$bundle/SimVae.Bench.Gpu" ]; then
-  app=("$bundle/SimVae.Bench.Gpu")
-else
+if [ -z "${SIMVAE_GPU_BUNDLE:-}" ] && command -v dotnet >/dev/null; then
+  # A machine with .NET: build and run from the repository (its native library comes with the build).
   dotnet build "$root/bench/gpu/SimVae.Bench.Gpu.csproj" -c Release --nologo -v quiet -clp:ErrorsOnly >&2
   app=(dotnet "$root/bench/gpu/bin/Release/net10.0/SimVae.Bench.Gpu.dll")
+elif [ -x "$bundle/SimVae.Bench.Gpu" ]; then
+  # The published app carries no native library: it is built for the local libtorch (scripts/gpu/run.sh does it).
+  if [ -z "${SIMVAE_NATIVE_LIBRARY:-}" ] && [ ! -f "$bundle/libsimvae_native.so" ]; then
+    echo "bench/gpu/run.sh: set SIMVAE_NATIVE_LIBRARY to a library from scripts/gpu/build-native.sh, or use scripts/gpu/run.sh" >&2
+    exit 1
+  fi
+  app=("$bundle/SimVae.Bench.Gpu")
+else
+  echo "bench/gpu/run.sh: no .NET and no published app at $bundle (scripts/gpu/publish.sh)" >&2
+  exit 1
 fi
 
 csharp_log="$(mktemp)"; python_log="$(mktemp)"

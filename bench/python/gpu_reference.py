@@ -97,7 +97,7 @@ class SimClr(nn.Module):
             z = F.normalize(p.float(), dim=1)
             logits = z @ z.t() / self.temperature
             logits = logits.masked_fill(torch.eye(2 * n, dtype=torch.bool, device=z.device), float("-inf"))
-            targets = torch.cat([torch.arange(n, 2 * n), torch.arange(0, n)]).to(z.device)
+            targets = torch.cat([torch.arange(n, 2 * n, device=z.device), torch.arange(0, n, device=z.device)])
             return F.cross_entropy(logits, targets)
 
 
