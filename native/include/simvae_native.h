@@ -49,6 +49,8 @@ SVN_API const char* svn_last_error(void);
 SVN_API const char* svn_torch_version(void);
 SVN_API int svn_set_num_threads(int32_t intra_op_threads, int32_t blas_threads);
 SVN_API int32_t svn_get_num_threads(void);
+/* Real path of the BLAS library libtorch loaded (e.g. OpenBLAS or the slow reference BLAS); "" if none found. */
+SVN_API const char* svn_blas_library(void);
 SVN_API int svn_manual_seed(uint64_t seed);
 SVN_API int32_t svn_cuda_device_count(void);
 SVN_API int svn_cuda_synchronize(int32_t device);

@@ -2,6 +2,9 @@
 #include <ATen/Parallel.h>
 #include <ATen/core/grad_mode.h>
 #include <dlfcn.h>
+#include <link.h>
+#include <climits>
+#include <cstdlib>
 #include <torch/version.h>
 #include <cstring>
 #include "guard.h"
@@ -14,6 +17,21 @@ void set_last_error(std::string message) { last_error = std::move(message); }
 
 using svn::as_tensor;
 using svn::new_handle;
+
+// libtorch (and so OpenBLAS) is loaded with RTLD_LOCAL by .NET and Python alike, so OpenBLAS's thread setter is
+// not in the global symbol scope: look it up in the already-loaded BLAS libraries themselves.
+using blas_setter = void (*)(int);
+static blas_setter blas_thread_setter() {
+  const char* libraries[] = {"libopenblas.so.0", "libblas.so.3", "libopenblasp-r0.3.21.so", nullptr};
+  for (const char** name = libraries; *name; name++) {
+    void* handle = dlopen(*name, RTLD_LAZY | RTLD_NOLOAD);
+    if (!handle) continue;
+    auto f = reinterpret_cast<blas_setter>(dlsym(handle, "openblas_set_num_threads"));
+    dlclose(handle);
+    if (f) return f;
+  }
+  return reinterpret_cast<blas_setter>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+}
 
 static at::Device to_device(int32_t type, int32_t index) {
   if (type == 0) return at::Device(at::kCPU);
@@ -32,12 +50,27 @@ int svn_set_num_threads(int32_t intra_op_threads, int32_t blas_threads) {
     if (intra_op_threads < 1) throw std::invalid_argument("intra-op threads must be >= 1");
     at::set_num_threads(intra_op_threads);
     // OpenBLAS keeps its own pool; both pools busy at once oversubscribe the cores.
-    using setter = void (*)(int);
-    if (auto f = reinterpret_cast<setter>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
-      f(blas_threads < 1 ? 1 : blas_threads);
-    if (auto f = reinterpret_cast<setter>(dlsym(RTLD_DEFAULT, "goto_set_num_threads")))
-      f(blas_threads < 1 ? 1 : blas_threads);
+    if (auto f = blas_thread_setter()) f(blas_threads < 1 ? 1 : blas_threads);
   })
+}
+
+const char* svn_blas_library(void) {
+  static std::string path;
+  path.clear();
+  dl_iterate_phdr(
+      [](struct dl_phdr_info* info, size_t, void*) -> int {
+        std::string name = info->dlpi_name ? info->dlpi_name : "";
+        auto slash = name.rfind('/');
+        auto base = slash == std::string::npos ? name : name.substr(slash + 1);
+        if (base.find("blas") != std::string::npos && base.find("cblas") == std::string::npos) {
+          char resolved[PATH_MAX];
+          path = realpath(name.c_str(), resolved) ? resolved : name;
+          return 1;
+        }
+        return 0;
+      },
+      nullptr);
+  return path.c_str();
 }
 
 int32_t svn_get_num_threads(void) { return at::get_num_threads(); }

@@ -23,6 +23,8 @@ SslOptions options = method switch
 TorchRuntime.SetThreads(Environment.ProcessorCount, 1);
 var train = FashionMnist.Load(DataSplit.Train);
 var test = FashionMnist.Load(DataSplit.Test);
+if (TorchRuntime.UsesReferenceBlas)
+    Console.WriteLine($"warning: libtorch uses the reference BLAS ({TorchRuntime.BlasLibrary}); training will be ~20x slower. Install OpenBLAS: apt-get install libopenblas0-pthread");
 Console.WriteLine($"FashionMNIST: {train.Count} training and {test.Count} test images; libtorch {TorchRuntime.TorchVersion}, {TorchRuntime.Threads} threads");
 Console.WriteLine($"Training {options.MethodName} for {epochs} epoch(s), {options.BatchImages} images × {options.Views} views per step, d = {options.LatentDim}");
 

@@ -38,6 +38,24 @@ public static unsafe class TorchRuntime
             NativeMethods.Check(NativeMethods.SetNumThreads(Environment.ProcessorCount, 1));
     }
 
+    /// <summary>
+    /// Path of the BLAS library libtorch uses for matrix multiplies ("" when none was found). Debian's
+    /// libtorch takes whatever <c>libblas.so.3</c> points to: the reference BLAS is ~20× slower than OpenBLAS
+    /// (<c>apt-get install libopenblas0-pthread</c>); see <see cref="UsesReferenceBlas"/>.
+    /// </summary>
+    public static string BlasLibrary => Marshal.PtrToStringUTF8((IntPtr)NativeMethods.BlasLibrary()) ?? "";
+
+    /// <summary>Whether libtorch runs on the slow reference (netlib) BLAS rather than an optimised one.</summary>
+    public static bool UsesReferenceBlas
+    {
+        get
+        {
+            var path = BlasLibrary;
+            return path.Length > 0 && !path.Contains("openblas", StringComparison.OrdinalIgnoreCase)
+                && !path.Contains("mkl", StringComparison.OrdinalIgnoreCase) && !path.Contains("blis", StringComparison.OrdinalIgnoreCase);
+        }
+    }
+
     /// <summary>How many CUDA devices libtorch sees (0 for a CPU-only build).</summary>
     public static int CudaDeviceCount => NativeMethods.CudaDeviceCount();
 

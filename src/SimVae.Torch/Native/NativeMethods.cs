@@ -16,6 +16,7 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library, EntryPoint = "svn_torch_version")] internal static partial byte* TorchVersion();
     [LibraryImport(Library, EntryPoint = "svn_set_num_threads")] internal static partial int SetNumThreads(int intraOp, int blas);
     [LibraryImport(Library, EntryPoint = "svn_get_num_threads")] internal static partial int GetNumThreads();
+    [LibraryImport(Library, EntryPoint = "svn_blas_library")] internal static partial byte* BlasLibrary();
     [LibraryImport(Library, EntryPoint = "svn_manual_seed")] internal static partial int ManualSeed(ulong seed);
     [LibraryImport(Library, EntryPoint = "svn_cuda_device_count")] internal static partial int CudaDeviceCount();
     [LibraryImport(Library, EntryPoint = "svn_cuda_synchronize")] internal static partial int CudaSynchronize(int device);

@@ -1,0 +1,212 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using SimVae.Bundles;
+using SimVae.Data;
+using SimVae.Methods;
+using SimVae.Torch;
+using SimVae.Training;
+using Spectre.Console;
+
+namespace SimVae.Cli.Commands;
+
+/// <summary><c>simvae train</c>: trains a method on a data set and writes a model bundle (with a checkpoint for resuming).</summary>
+internal static class TrainCommand
+{
+    public static readonly string[] Methods = ["simvae", "vae", "beta-vae", "simclr", "vicreg"];
+    public static readonly string[] Backbones = ["mlp", "conv", "resnet18"];
+
+    public static Command Create(CliOutput output)
+    {
+        var method = new Option<string>("--method") { Description = "Method: simvae, vae, beta-vae, simclr or vicreg", DefaultValueFactory = _ => "simvae" };
+        method.AcceptOnlyFromAmong(Methods);
+        var dataset = CommonOptions.Dataset();
+        var dataPath = CommonOptions.DataPath();
+        var limit = CommonOptions.Limit();
+        var backbone = new Option<string>("--backbone") { Description = "Encoder (and decoder) architecture: mlp (the authors' FashionMNIST MLP), conv, resnet18 (32x32 RGB)", DefaultValueFactory = _ => "mlp" };
+        backbone.AcceptOnlyFromAmong(Backbones);
+        var latent = Positive(new Option<int>("--latent-dim") { Description = "Feature (latent) dimension d", DefaultValueFactory = _ => 10 });
+        var views = new Option<int?>("--views") { Description = "J, augmented views per image (default: the method's: simvae, simclr and vicreg 2; vae and beta-vae 1)" };
+        var batch = Positive(new Option<int>("--batch-size") { Description = "Images per batch (each gives J views)", DefaultValueFactory = _ => 64 });
+        var lr = new Option<double?>("--learning-rate") { Description = "Adam's learning rate (default: the method's: simvae/vae 8e-5, simclr/vicreg 1e-3)" };
+        var beta = new Option<double>("--beta") { Description = "β of beta-vae", DefaultValueFactory = _ => 4.0 };
+        var augmentation = new Option<string>("--augmentation") { Description = $"Augmentation preset: auto (simvae-fashion-mnist for gray images, simvae-cifar10 for RGB; simclr for simclr/vicreg on RGB), {string.Join(", ", AugmentationNames.Known)}", DefaultValueFactory = _ => "auto" };
+        augmentation.AcceptOnlyFromAmong(["auto", .. AugmentationNames.Known]);
+        var imageSize = Positive(new Option<int>("--image-size") { Description = "Image side for generated (synthetic) and decoded (folder) data sets", DefaultValueFactory = _ => 28 });
+        var channels = new Option<int>("--channels") { Description = "Channels for the folder data set: 1 (gray) or 3 (RGB)", DefaultValueFactory = _ => 1 };
+        channels.AcceptOnlyFromAmong("1", "3");
+        var epochs = Positive(new Option<int>("--epochs", "-e") { Description = "Passes over the data set", DefaultValueFactory = _ => 5 });
+        var maxSteps = new Option<long?>("--max-steps") { Description = "Stop after this many optimiser steps in total (overrides --epochs)" };
+        var device = CommonOptions.Device();
+        var seed = new Option<int>("--seed") { Description = "Seed of weights, data order, augmentations and sampling noise", DefaultValueFactory = _ => 1234 };
+        var outputPath = new Option<string>("--output", "-o") { Description = "Model bundle to write", DefaultValueFactory = _ => "model.simvae" };
+        var checkpoint = new Option<string?>("--checkpoint") { Description = "Checkpoint file (default: <output>.ckpt); written every --checkpoint-every steps, at the end and on Ctrl+C" };
+        var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint when it exists (same method, data and seed; more --epochs trains longer)" };
+        var checkpointEvery = Positive(new Option<int>("--checkpoint-every") { Description = "Steps between checkpoints", DefaultValueFactory = _ => 500 });
+        var logEvery = Positive(new Option<int>("--log-every") { Description = "Steps between progress reports (each waits for the device)", DefaultValueFactory = _ => 10 });
+        var metrics = new Option<string?>("--metrics") { Description = "JSON-lines file receiving the losses and throughput of every report" };
+
+        var command = new Command("train", "Train a self-supervised model on a data set and save it as a model bundle")
+        {
+            method, dataset, dataPath, limit, backbone, latent, views, batch, lr, beta, augmentation, imageSize, channels,
+            epochs, maxSteps, device, seed, outputPath, checkpoint, resume, checkpointEvery, logEvery, metrics,
+        };
+        command.SetAction(r =>
+        {
+            var m = r.GetValue(method)!;
+            var bundlePath = r.GetValue(outputPath)!;
+            var checkpointPath = r.GetValue(checkpoint) ?? bundlePath + ".ckpt";
+            int size = r.GetValue(imageSize);
+            var data = DataSets.Load(r.GetValue(dataset)!, DataSplit.Train, r.GetValue(dataPath), r.GetValue(limit), (r.GetValue(channels), size, size));
+            var options = BuildOptions(m, data, r.GetValue(backbone)!, r.GetValue(latent), r.GetValue(views), r.GetValue(batch), r.GetValue(lr), r.GetValue(beta), r.GetValue(augmentation)!);
+            if (data.Count < options.BatchImages)
+                throw CliException.Usage($"{data.Name} has {data.Count} images, fewer than one batch (--batch-size {options.BatchImages})");
+            var trainerOptions = new TrainerOptions
+            {
+                Epochs = r.GetValue(epochs), MaxSteps = r.GetValue(maxSteps), Device = CommonOptions.ResolveDevice(r.GetValue(device)!),
+                Seed = r.GetValue(seed), LogEvery = r.GetValue(logEvery), CheckpointPath = checkpointPath,
+                CheckpointEvery = r.GetValue(checkpointEvery), MetricsPath = r.GetValue(metrics),
+            };
+            if (trainerOptions.MaxSteps is < 1) throw CliException.Usage("--max-steps must be at least 1");
+            EnsureFolder(bundlePath);
+            EnsureFolder(checkpointPath);
+            bool resuming = r.GetValue(resume) && File.Exists(checkpointPath);
+            return Run(output, data, options, trainerOptions, bundlePath, resuming);
+        });
+        return command;
+    }
+
+    private static int Run(CliOutput output, ImageDataset data, SslOptions options, TrainerOptions trainerOptions, string bundlePath, bool resuming)
+    {
+        long batchesPerEpoch = data.Count / options.BatchImages;
+        long planned = trainerOptions.MaxSteps ?? trainerOptions.Epochs * batchesPerEpoch;
+        output.Info($"Training [bold]{CliOutput.E(options.MethodName)}[/] ({CliOutput.E(options.Backbone)}, d = {options.LatentDim}, {options.BatchImages} images × {options.Views} views per step) " +
+                    $"on {CliOutput.E(data)} for {planned} steps on {CliOutput.E(trainerOptions.Device)}" + (resuming ? $", resuming from '{CliOutput.E(trainerOptions.CheckpointPath)}'" : ""));
+        if (!trainerOptions.Device.IsCuda && TorchRuntime.UsesReferenceBlas && !output.Quiet)
+            output.Error.WriteLine($"simvae: warning: libtorch uses the reference BLAS ({TorchRuntime.BlasLibrary}); training will be ~20x slower. Install OpenBLAS: apt-get install libopenblas0-pthread");
+        var trainer = new Trainer(trainerOptions);
+        TrainingProgress? last = null;
+        trainer.Progress += p => last = p;
+        var clock = Stopwatch.StartNew();
+        using var model = trainer.CreateModel(options);
+        IReadOnlyDictionary<string, double> losses;
+        try
+        {
+            if (output.Chatty)
+            {
+                losses = new Dictionary<string, double>();
+                output.Console.Progress()
+                    .AutoClear(false)
+                    .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+                    .Start(context =>
+                    {
+                        var task = context.AddTask(Describe(options, null), maxValue: Math.Max(1, planned));
+                        trainer.Progress += p =>
+                        {
+                            task.MaxValue = Math.Max(1, p.TotalSteps);
+                            task.Value = p.Step;
+                            task.Description = Describe(options, p);
+                        };
+                        losses = trainer.Train(model, data, resuming, output.Cancellation);
+                        task.Value = task.MaxValue;
+                    });
+            }
+            else
+            {
+                losses = trainer.Train(model, data, resuming, output.Cancellation);
+            }
+        }
+        catch (OperationCanceledException e)
+        {
+            throw new CliException(ExitCodes.Cancelled,
+                $"training interrupted at step {last?.Step ?? 0}; checkpoint written to '{trainerOptions.CheckpointPath}' — run the same command with --resume to continue", e);
+        }
+        catch (TrainingDivergedException e)
+        {
+            throw new CliException(ExitCodes.Diverged, $"training diverged: {e.Message}", e);
+        }
+        catch (Exception e) when (resuming && e is InvalidOperationException or InvalidDataException)
+        {
+            throw CliException.Input($"cannot resume from '{trainerOptions.CheckpointPath}' with these settings (same --method, --backbone, --latent-dim, data and --seed are needed): {e.Message}", e);
+        }
+        ModelBundle.Save(bundlePath, model, DataFingerprint.Of(data));
+        var seconds = clock.Elapsed.TotalSeconds;
+        var result = new TrainResult("train", options.MethodName, data.Name, data.Count, last?.Step ?? 0, last?.TotalSteps ?? planned,
+            losses, last?.ViewsPerSecond, seconds, Path.GetFullPath(bundlePath), Path.GetFullPath(trainerOptions.CheckpointPath!), trainerOptions.Device.ToString());
+        output.Result(result, () =>
+        {
+            output.Console.MarkupLine($"Saved [bold]{CliOutput.E(bundlePath)}[/] ({CliOutput.E(options.MethodName)}, {model.FeatureDimension} features) after {result.Steps} steps in {seconds:F1} s" +
+                                      (losses.TryGetValue("loss", out var loss) ? $", loss {loss.ToString("G6", CultureInfo.InvariantCulture)}" : ""));
+        });
+        return ExitCodes.Success;
+    }
+
+    private static string Describe(SslOptions options, TrainingProgress? p)
+    {
+        if (p is null) return $"{options.MethodName}: starting";
+        var loss = p.Losses.TryGetValue("loss", out var l) ? l.ToString("G5", CultureInfo.InvariantCulture) : "?";
+        return CliOutput.E($"{options.MethodName} epoch {p.Epoch} step {p.Step}/{p.TotalSteps}  loss {loss}  {p.ViewsPerSecond:F0} views/s");
+    }
+
+    /// <summary>The method's options for the data's image shape and the given settings (null: the method's default).</summary>
+    internal static SslOptions BuildOptions(string method, ImageDataset data, string backbone, int latentDim, int? views, int batchImages,
+        double? learningRate, double beta, string augmentation)
+    {
+        var kind = backbone switch
+        {
+            "mlp" => BackboneKind.Mlp,
+            "conv" => BackboneKind.Conv,
+            "resnet18" => BackboneKind.ResNet18,
+            _ => throw CliException.Usage($"unknown backbone '{backbone}': expected {string.Join(", ", Backbones)}"),
+        };
+        SslOptions options = method switch
+        {
+            "simvae" => new SimVaeOptions(),
+            "vae" => SimVaeOptions.Vae(),
+            "beta-vae" => SimVaeOptions.BetaVae(beta),
+            "simclr" => new SimClrOptions(),
+            "vicreg" => new VicRegOptions(),
+            _ => throw CliException.Usage($"unknown method '{method}': expected {string.Join(", ", Methods)}"),
+        };
+        var preset = augmentation != "auto" ? augmentation
+            : data.Channels == 1 ? "simvae-fashion-mnist"
+            : options is SimVaeOptions ? "simvae-cifar10" : "simclr";
+        options = options with
+        {
+            Backbone = kind, Channels = data.Channels, Height = data.Height, Width = data.Width, LatentDim = latentDim,
+            BatchImages = batchImages, Augmentation = preset,
+            Views = views ?? options.Views,
+            LearningRate = learningRate ?? options.LearningRate,
+        };
+        if (method == "simvae" && options.Views < 2) throw CliException.Usage("--method simvae needs --views of at least 2 (one view is --method vae)");
+        if (method is "vae" or "beta-vae" && options.Views != 1) throw CliException.Usage($"--method {method} uses one view per image; leave out --views");
+        try
+        {
+            options.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw CliException.Usage($"invalid settings: {e.Message}");
+        }
+        return options;
+    }
+
+    private static Option<int> Positive(Option<int> option)
+    {
+        option.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() < 1) r.AddError($"{option.Name} must be at least 1");
+        });
+        return option;
+    }
+
+    private static void EnsureFolder(string path)
+    {
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (folder is not null && !Directory.Exists(folder)) throw CliException.Input($"cannot write '{path}': folder '{folder}' does not exist");
+    }
+
+    /// <summary>The JSON result of <c>simvae train</c>.</summary>
+    internal sealed record TrainResult(string Command, string Method, string Dataset, int Images, long Steps, long TotalSteps,
+        IReadOnlyDictionary<string, double> Losses, double? ViewsPerSecond, double Seconds, string Output, string Checkpoint, string Device);
+}

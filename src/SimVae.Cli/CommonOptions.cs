@@ -1,0 +1,81 @@
+using System.CommandLine;
+using SimVae.Torch;
+
+namespace SimVae.Cli;
+
+/// <summary>Options several commands share, created fresh per command (an option belongs to one parent).</summary>
+internal static class CommonOptions
+{
+    public static Option<string> Dataset(string defaultName = DataSets.FashionMnistName)
+    {
+        var o = new Option<string>("--dataset", "-d")
+        {
+            Description = "Data set: fashion-mnist (IDX files; Debian's dataset-fashion-mnist or --data-path), synthetic (generated shapes with style factors), cifar10 (binary batches in --data-path), folder (--data-path/<class>/<image>.png|jpg, or train/ and test/ folders of those)",
+            DefaultValueFactory = _ => defaultName,
+        };
+        o.AcceptOnlyFromAmong(DataSets.Names);
+        return o;
+    }
+
+    public static Option<string?> DataPath() => new("--data-path")
+    {
+        Description = "Folder of the data set's files (fashion-mnist: default $SIMVAE_DATA, then /usr/share/datasets/fashion-mnist)",
+    };
+
+    public static Option<int?> Limit(string name = "--limit", string what = "Use only the first N images (synthetic: generate N)") => new(name)
+    {
+        Description = what,
+    };
+
+    public static Option<string> Device(string defaultValue = "auto")
+    {
+        var o = new Option<string>("--device")
+        {
+            Description = "Compute device: auto (CUDA when available, else the CPU), cpu, cuda or cuda:N",
+            DefaultValueFactory = _ => defaultValue,
+        };
+        o.Validators.Add(r =>
+        {
+            var text = r.GetValueOrDefault<string>();
+            try { ParseDevice(text); }
+            catch (FormatException e) { r.AddError(e.Message); }
+        });
+        return o;
+    }
+
+    public static Option<int> BatchSize(int defaultValue, string description)
+    {
+        var o = new Option<int>("--batch-size") { Description = description, DefaultValueFactory = _ => defaultValue };
+        o.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() < 1) r.AddError("--batch-size must be at least 1");
+        });
+        return o;
+    }
+
+    public static Option<string> Model() => new("--model", "-m")
+    {
+        Description = "Model bundle (.simvae file written by `simvae train`)",
+        Required = true,
+    };
+
+    /// <summary>Parses a device name without touching libtorch for "cpu".</summary>
+    public static Device ParseDevice(string text) =>
+        string.Equals(text.Trim(), "cpu", StringComparison.OrdinalIgnoreCase) ? Torch.Device.Cpu : Torch.Device.Parse(text);
+
+    /// <summary>Resolves a device and checks that it exists.</summary>
+    public static Device ResolveDevice(string text)
+    {
+        var device = ParseDevice(text);
+        if (device.IsCuda)
+        {
+            int count = TorchRuntime.CudaDeviceCount;
+            int index = Math.Max(0, device.Index);
+            if (count == 0)
+                throw new CliException(ExitCodes.Device, $"--device {text}: no CUDA device is usable (this libtorch {(TorchRuntime.TorchVersion)} sees none); use --device cpu");
+            if (index >= count)
+                throw new CliException(ExitCodes.Device, $"--device {text}: there are only {count} CUDA device(s)");
+        }
+        return device;
+    }
+}

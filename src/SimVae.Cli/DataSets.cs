@@ -1,0 +1,70 @@
+using SimVae.Data;
+
+namespace SimVae.Cli;
+
+/// <summary>The data sets the tool knows by name, and how it loads a split of one.</summary>
+internal static class DataSets
+{
+    public const string FashionMnistName = "fashion-mnist";
+    public const string SyntheticName = "synthetic";
+    public const string Cifar10Name = "cifar10";
+    public const string FolderName = "folder";
+
+    /// <summary>Accepted values of <c>--dataset</c>.</summary>
+    public static readonly string[] Names = [FashionMnistName, SyntheticName, Cifar10Name, FolderName];
+
+    /// <summary>Images generated for a split of the synthetic data set when <c>--limit</c> is not given.</summary>
+    public const int SyntheticTrainCount = 10_000;
+
+    /// <summary>Test images of the synthetic data set when <c>--limit</c> is not given.</summary>
+    public const int SyntheticTestCount = 2_000;
+
+    /// <summary>
+    /// Loads <paramref name="split"/> of data set <paramref name="name"/>; keeps the first <paramref name="limit"/>
+    /// images when given. <paramref name="shape"/> gives the image shape for generated and decoded data sets
+    /// (synthetic: the side; folder: channels and size).
+    /// </summary>
+    public static ImageDataset Load(string name, DataSplit split, string? path, int? limit, (int Channels, int Height, int Width) shape)
+    {
+        if (limit is < 1) throw CliException.Usage($"--limit must be at least 1 (got {limit})");
+        bool train = split == DataSplit.Train;
+        ImageDataset data;
+        try
+        {
+            data = name switch
+            {
+                FashionMnistName => FashionMnist.Load(split, path),
+                SyntheticName => SyntheticShapes.Generate(new SyntheticShapesOptions
+                {
+                    Count = limit ?? (train ? SyntheticTrainCount : SyntheticTestCount),
+                    Size = shape.Height,
+                    Seed = train ? 0 : 1,
+                }),
+                Cifar10Name => Cifar10Reader.LoadSplit(path ?? throw CliException.Usage("--dataset cifar10 needs --data-path: the folder holding data_batch_1..5.bin and test_batch.bin"), train),
+                FolderName => LoadFolder(path ?? throw CliException.Usage("--dataset folder needs --data-path: a folder with one sub-folder of images per class (or train/ and test/ folders of those)"), split, shape),
+                _ => throw CliException.Usage($"unknown data set '{name}': expected one of {string.Join(", ", Names)}"),
+            };
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or DataSetFormatException or InvalidDataException)
+        {
+            throw CliException.Input(e.Message, e);
+        }
+        if (limit is { } n && n < data.Count)
+            data = data.Subset(Enumerable.Range(0, n).ToArray(), $"{data.Name} (first {n})");
+        return data;
+    }
+
+    private static ImageDataset LoadFolder(string root, DataSplit split, (int Channels, int Height, int Width) shape)
+    {
+        var named = Path.Combine(root, split == DataSplit.Train ? "train" : "test");
+        return ImageFolderReader.Load(Directory.Exists(named) ? named : root, shape.Channels, shape.Height, shape.Width);
+    }
+
+    /// <summary>Parses <c>--split</c>.</summary>
+    public static DataSplit ParseSplit(string text) => text switch
+    {
+        "train" => DataSplit.Train,
+        "test" => DataSplit.Test,
+        _ => throw CliException.Usage($"unknown split '{text}': expected train or test"),
+    };
+}

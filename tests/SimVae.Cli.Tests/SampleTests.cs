@@ -1,0 +1,71 @@
+using SimVae.Cli.Evaluation;
+using SimVae.Data;
+
+namespace SimVae.Cli.Tests;
+
+/// <summary>The Model-Builder-style samples run end to end on a tiny budget; helpers behave.</summary>
+[TestClass]
+public sealed class SampleTests
+{
+    private static string Dll(string sample, string project) =>
+        Path.Combine(Cli.RepoRoot, "samples", sample, project, "bin", Cli.Configuration, "net10.0", project + ".dll");
+
+    [TestMethod]
+    [Timeout(180_000, CooperativeCancellation = true)]
+    [DataRow("ClothingClassifier", "ClothingModel.zip", "predicted '")]
+    [DataRow("FlipDetector", "FlipModel.zip", "upside down: predicted")]
+    public void SampleTrainsSavesAndConsumes(string sample, string modelFile, string prediction)
+    {
+        if (!FashionMnist.IsAvailable(DataSplit.Train) || !FashionMnist.IsAvailable(DataSplit.Test))
+            Assert.Inconclusive("FashionMNIST is not installed (apt-get install dataset-fashion-mnist)");
+        using var folder = new TempFolder();
+        var (code, output) = Processes.Run("dotnet", $"\"{Dll(sample, sample + ".Train")}\" 1 256", folder.Path, TimeSpan.FromSeconds(120));
+        Assert.AreEqual(0, code, output);
+        StringAssert.Contains(output, "Accuracy on 2000 test images");
+        Assert.IsTrue(File.Exists(folder.File(modelFile)), output);
+        (code, output) = Processes.Run("dotnet", $"\"{Dll(sample, sample + ".Consume")}\" 3", folder.Path, TimeSpan.FromSeconds(60));
+        Assert.AreEqual(0, code, output);
+        StringAssert.Contains(output, prediction);
+    }
+
+    [TestMethod]
+    public void FlipTaskTurnsAboutHalfOfTheImagesUpsideDown()
+    {
+        var data = SyntheticShapes.Generate(new SyntheticShapesOptions { Count = 200, Size = 12 });
+        var flipped = StyleTasks.Flipped(data, seed: 5);
+        Assert.AreEqual(data.Count, flipped.Count);
+        int count = flipped.Labels.ToArray().Sum();
+        Assert.IsTrue(count is > 70 and < 130, $"{count} flipped");
+        for (int i = 0; i < data.Count; i++)
+        {
+            var a = data.Image(i);
+            var b = flipped.Image(i);
+            for (int y = 0; y < 12; y++)
+            {
+                int source = flipped.Label(i) == 1 ? 11 - y : y;
+                CollectionAssert.AreEqual(a.Slice(source * 12, 12).ToArray(), b.Slice(y * 12, 12).ToArray(), $"image {i} row {y}");
+            }
+        }
+        CollectionAssert.AreEqual(flipped.Labels.ToArray(), StyleTasks.Flipped(data, seed: 5).Labels.ToArray(), "deterministic");
+    }
+
+    [TestMethod]
+    public void BinaryFeatureFilesAreValidatedOnRead()
+    {
+        using var folder = new TempFolder();
+        var path = folder.File("f.bin");
+        FeatureFile.Write(path, FeatureFormat.Binary, new Featurization.FeatureMatrix([1, 2, 3, 4, 5, 6], 2, 3), [0, 1]);
+        var (features, labels) = FeatureFile.ReadBinary(path);
+        CollectionAssert.AreEqual(new float[] { 1, 2, 3, 4, 5, 6 }, features.Values);
+        CollectionAssert.AreEqual(new[] { 0, 1 }, labels);
+
+        var bytes = File.ReadAllBytes(path);
+        File.WriteAllBytes(path, bytes[..^1]);
+        Assert.ThrowsExactly<InvalidDataException>(() => FeatureFile.ReadBinary(path));
+        bytes[0] = (byte)'X';
+        File.WriteAllBytes(path, bytes);
+        Assert.ThrowsExactly<InvalidDataException>(() => FeatureFile.ReadBinary(path));
+        Assert.AreEqual(FeatureFormat.Csv, FeatureFile.Resolve("auto", "x.CSV"));
+        Assert.AreEqual(FeatureFormat.Binary, FeatureFile.Resolve("auto", "x.f32"));
+    }
+}
