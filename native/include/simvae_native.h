@@ -113,6 +113,38 @@ SVN_API int svn_sgd_step(const svn_tensor* params, const svn_tensor* grads, cons
 SVN_API int svn_image_decode(const uint8_t* bytes, int64_t length, int32_t channels, int32_t height, int32_t width,
                              svn_tensor* out);
 
+/* GPU support (cuda_api.cpp). Autocast state is thread-local, as in PyTorch: it affects operators called on
+ * the calling thread only. device_type: 0 CPU, 1 CUDA. */
+typedef struct svn_autocast_state {
+  int32_t device_type;
+  int32_t enabled;
+  int32_t dtype;
+  int32_t cache_enabled;
+} svn_autocast_state;
+SVN_API int svn_autocast_get(int32_t device_type, int32_t* enabled, int32_t* dtype, int32_t* cache_enabled);
+/* Enters an autocast region (torch.autocast.__enter__): sets dtype (bfloat16 or float16), enables autocast for
+ * the device, sets the weight-cast cache flag, increments the nesting; *previous receives the state to restore. */
+SVN_API int svn_autocast_enter(int32_t device_type, int32_t dtype, int32_t cache_enabled, svn_autocast_state* previous);
+/* Leaves it (torch.autocast.__exit__): decrements the nesting, clears the cast cache at the outermost level,
+ * restores *previous. */
+SVN_API int svn_autocast_exit(const svn_autocast_state* previous);
+/* Disables autocast for the device until svn_autocast_resume (torch.autocast(enabled=False)): float32 regions. */
+SVN_API int svn_autocast_suspend(int32_t device_type, svn_autocast_state* previous);
+SVN_API int svn_autocast_resume(const svn_autocast_state* previous);
+/* Backend flags: cuDNN autotuning (torch.backends.cudnn.benchmark), float32 matmul precision
+ * ("highest", "high" = TF32 allowed, "medium"; torch.set_float32_matmul_precision). */
+SVN_API int svn_set_cudnn_benchmark(int32_t enabled);
+SVN_API int32_t svn_cudnn_benchmark(void);
+SVN_API int svn_set_float32_matmul_precision(const char* precision);
+/* libtorch version, CUDA/cuDNN availability and at::show_config(); *length = full length (without NUL);
+ * at most capacity - 1 bytes are written, NUL-terminated. */
+SVN_API int svn_build_info(char* buffer, int32_t capacity, int32_t* length);
+/* torch.cuda.set_sync_debug_mode: 0 off, 1 warn, 2 error on every operation that synchronises the host with
+ * the GPU (process-wide). *previous (may be NULL) receives the old mode. Fails on builds without CUDA headers. */
+SVN_API int svn_cuda_set_sync_debug_mode(int32_t mode, int32_t* previous);
+/* Multi-tensor (foreach) Adam: -1 never, 0 when all tensors are on CUDA (default), 1 always (tests). */
+SVN_API int svn_set_multi_tensor_optim(int32_t mode);
+
 #ifdef __cplusplus
 }
 #endif

@@ -20,6 +20,10 @@ inline svn_tensor new_handle(at::Tensor t) {
   return new at::Tensor(std::move(t));
 }
 
+// Multi-tensor Adam for CUDA parameters (cuda_api.cpp); false when the per-parameter path should run.
+bool adam_multi_tensor(const svn_tensor* params, const svn_tensor* grads, const svn_tensor* exp_avg,
+                       const svn_tensor* exp_avg_sq, int32_t count, const svn_adam_config& config);
+
 }  // namespace svn
 
 // Runs body; converts every exception (c10::Error, std::exception, anything else) into an error

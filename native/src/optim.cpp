@@ -68,6 +68,7 @@ int svn_adam_step(const svn_tensor* params, const svn_tensor* grads, const svn_t
   SVN_GUARD({
     const auto& c = *config;
     if (c.step < 1) throw std::invalid_argument("Adam step must be >= 1");
+    if (svn::adam_multi_tensor(params, grads, exp_avg, exp_avg_sq, count, c)) return 0;  // CUDA (cuda_api.cpp)
     at::NoGradGuard no_grad;
     double bc1 = 1.0 - std::pow(c.beta1, static_cast<double>(c.step));
     double bc2 = 1.0 - std::pow(c.beta2, static_cast<double>(c.step));

@@ -41,6 +41,9 @@ public abstract class TwoViewModel : SslModel
         long n = ImagesIn(views);
         using var scope = DisposeScope.Open();
         var projected = head.Forward(backbone.Forward(views));
+        // Under mixed precision the loss is still computed in float32 (docs/gpu.md).
+        using var float32 = Autocast.Disable();
+        projected = Autocast.ToFloat32(projected);
         var terms = PairLoss(projected.Narrow(0, 0, n), projected.Narrow(0, n, n));
         return terms.MoveToOuterScope();
     }

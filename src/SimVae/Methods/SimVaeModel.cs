@@ -63,6 +63,9 @@ public sealed class SimVaeModel : SslModel
         var (mean, logVar) = Posterior(views);
         var z = Reparameterize(mean, logVar);
         var decoded = Decode(z);
+        // Under mixed precision the loss is still computed in float32 (docs/gpu.md).
+        using var float32 = Autocast.Disable();
+        (decoded, z, logVar) = (Autocast.ToFloat32(decoded), Autocast.ToFloat32(z), Autocast.ToFloat32(logVar));
         // View-major rows [J·N, ...] → groups [N, J, ...] (one group = the J views of one image).
         var terms = SimVaeLoss.Compute(Group(views.Flatten(1), j, n), Group(decoded.Flatten(1), j, n), Group(z, j, n), Group(logVar, j, n), Options.Loss);
         return terms.MoveToOuterScope();

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using SimVae.Data;
+using SimVae.Losses;
 using SimVae.Methods;
 using SimVae.Torch;
 using SimVae.Torch.Optim;
@@ -83,7 +84,9 @@ public sealed class Trainer
             {
                 // Sampling noise depends only on (seed, step): the same step draws the same ε after a resume.
                 TorchRuntime.ManualSeed((ulong)Seeds.Derive(options.Seed, step, 3));
-                var loss = model.Loss(batch.Images);
+                LossTerms loss;
+                using (options.MixedPrecision is { } reduced ? Autocast.Enable(reduced, options.Device.Type) : null)
+                    loss = model.Loss(batch.Images);
                 optimizer.ZeroGrad();
                 loss.Total.Backward();
                 bool report = (step + 1) % options.LogEvery == 0 || step + 1 == totalSteps;
