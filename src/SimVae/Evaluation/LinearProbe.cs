@@ -48,8 +48,8 @@ public sealed class LinearProbe
     /// <param name="maxIterations">L-BFGS iteration limit.</param>
     /// <param name="tolerance">Stop when the largest gradient entry falls below this.</param>
     /// <param name="warmStart">A probe of the same shape to start from (e.g. the previous λ on a path), or null for zeros.</param>
-    public static LinearProbe Fit(Tensor x, ReadOnlySpan<int> labels, int classes, double l2, int maxIterations = 200,
-        double tolerance = 1e-5, LinearProbe? warmStart = null)
+    public static LinearProbe Fit(Tensor x, ReadOnlySpan<int> labels, int classes, double l2, int maxIterations = 100,
+        double tolerance = 1e-4, LinearProbe? warmStart = null)
     {
         ArgumentNullException.ThrowIfNull(x);
         if (x.Dim != 2) throw new ArgumentException("features must be [N, F]", nameof(x));
@@ -119,7 +119,7 @@ public sealed class LinearProbe
     /// <returns>The refitted probe and the validation accuracy of each λ.</returns>
     public static (LinearProbe Probe, IReadOnlyDictionary<double, double> ValidationAccuracy) FitWithValidation(
         Tensor fitX, int[] fitLabels, Tensor validationX, int[] validationLabels, int classes, IReadOnlyList<double> l2Grid,
-        int maxIterations = 200, double tolerance = 1e-5)
+        int maxIterations = 100, double tolerance = 1e-4)
     {
         if (l2Grid.Count == 0) throw new ArgumentException("the λ grid is empty", nameof(l2Grid));
         var scores = new Dictionary<double, double>();
@@ -145,7 +145,7 @@ public static class Lbfgs
     /// <summary>Minimises <paramref name="objective"/>, which returns f(w) and writes ∇f(w) into its second argument.</summary>
     /// <returns>The minimiser, its objective value and the iterations run.</returns>
     public static (double[] Solution, double Value, int Iterations) Minimize(Func<double[], double[], double> objective,
-        double[] start, int maxIterations = 200, double tolerance = 1e-5, int history = 10)
+        double[] start, int maxIterations = 100, double tolerance = 1e-4, int history = 10)
     {
         ArgumentNullException.ThrowIfNull(objective);
         int dims = start.Length;
