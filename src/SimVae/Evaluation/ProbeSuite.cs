@@ -14,7 +14,7 @@ public sealed record ProbeOptions
     /// <summary>Run the linear probe.</summary>
     public bool Linear { get; init; } = true;
     /// <summary>λ values tried for the linear probe (mean cross-entropy + λ/2‖W‖²).</summary>
-    public IReadOnlyList<double> L2Grid { get; init; } = [1e-1, 1e-2, 1e-3, 1e-4, 1e-5];
+    public IReadOnlyList<double> L2Grid { get; init; } = [1e-2, 1e-3, 1e-4, 1e-5];
     /// <summary>L-BFGS iteration limit of the linear probe (100, scikit-learn's default).</summary>
     public int LinearMaxIterations { get; init; } = 100;
     /// <summary>Run the MLP probe.</summary>
