@@ -254,7 +254,8 @@ public static class ComparisonReport
                 if (a.Values.Count == 0 || b.Values.Count == 0) continue;
                 double diff = 100 * (a.Mean - b.Mean);
                 double noise = 100 * Math.Sqrt((a.Std * a.Std + b.Std * b.Std) / Math.Max(1, Math.Min(a.Values.Count, b.Values.Count)));
-                string verdict = diff > 0 ? (diff > 2 * noise ? "holds" : "holds, but within ~2 standard errors") : "does NOT hold";
+                bool single = Math.Min(a.Values.Count, b.Values.Count) < 2;
+                string verdict = diff > 0 ? (single ? "holds (one seed: no error estimate)" : diff > 2 * noise ? "holds" : "holds, but within ~2 standard errors") : "does NOT hold";
                 lines.Add($"SimVAE {kind}{(kind == "style" ? " (mean over style tasks)" : "")} {ScoreTitles[score]} > {other}: {100 * a.Mean:F1}% vs {100 * b.Mean:F1}% (Δ {diff:+0.0;-0.0} points, ± {noise:F1}) — {verdict}.");
             }
         }
