@@ -2,7 +2,7 @@
 // content and style tasks, and writes a report folder (report.md, report.json, SVG charts, PNG reconstructions).
 // Usage: dotnet run -c Release --project samples/Compare -- [--data fashion-mnist|synthetic] [--methods simvae,vae,beta-vae,simclr,vicreg]
 //          [--seeds 1,2,3] [--epochs 1] [--max-steps N] [--train-images N] [--test-images N] [--out folder] [--threads 2]
-//          [--mlp-epochs 20] [--gmm-inits 5] [--style-train 10000] [--log-every 50]
+//          [--mlp-epochs 20] [--gmm-inits 5] [--style-train 10000] [--log-every 50] [--beta 4]
 using System.Globalization;
 using SimVae.Evaluation;
 using SimVae.Evaluation.Comparison;
@@ -36,6 +36,7 @@ var options = new ComparisonOptions
     OutputFolder = Get("out", "comparison"),
     StyleTrainImages = Int("style-train", defaults.StyleTrainImages),
     LogEvery = Int("log-every", defaults.LogEvery),
+    BetaVaeBeta = values.TryGetValue("beta", out var beta) ? double.Parse(beta, CultureInfo.InvariantCulture) : defaults.BetaVaeBeta,
     Probes = new ProbeOptions
     {
         MlpOptions = new MlpProbeOptions { Epochs = Int("mlp-epochs", new MlpProbeOptions().Epochs) },

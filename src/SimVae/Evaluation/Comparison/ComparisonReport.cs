@@ -97,6 +97,7 @@ public static class ComparisonReport
                 ["train_images"] = result.Tasks.First().TrainRows,
             },
             ["seeds"] = new JsonArray(o.Seeds.Select(s => (JsonNode)s).ToArray()),
+            ["beta_vae_beta"] = o.BetaVaeBeta,
             ["probes"] = new JsonObject
             {
                 ["validation_fraction"] = o.Probes.ValidationFraction,
@@ -161,7 +162,7 @@ public static class ComparisonReport
         var first = result.Runs.FirstOrDefault();
         md.AppendLine($"Budget, equal for every method: {result.StepsPerRun} optimiser steps of {first?.ImagesPerStep} images " +
                       $"({(o.MaxSteps is null ? $"{o.Epochs} epoch(s)" : $"{o.MaxSteps} steps")} over {result.Tasks[0].TrainRows} training images); seeds {string.Join(", ", o.Seeds)}. " +
-                      "Two-view methods see 2 views per image per step, the VAE baselines 1.");
+                      $"Two-view methods see 2 views per image per step, the VAE baselines 1. Each method runs with its defaults (β-VAE: β = {o.BetaVaeBeta.ToString(CultureInfo.InvariantCulture)}).");
         md.AppendLine();
         md.AppendLine("Numbers are test-set accuracies in % (GMM NMI/ARI × 100), mean ± std over seeds. Probes are fitted on frozen features " +
                       $"(posterior means for the VAE family, backbone outputs for SimCLR/VICReg), standardised with training statistics; hyperparameters " +
