@@ -1,0 +1,109 @@
+using SimVae.Methods;
+using SimVae.Torch;
+using SimVae.Training;
+
+namespace SimVae.Evaluation.Comparison;
+
+/// <summary>
+/// What <see cref="ComparisonRunner.Run"/> trains and evaluates: the data set, the methods, the seeds, the training
+/// budget (equal for every method: the same number of optimiser steps of the same number of images) and the probes.
+/// </summary>
+public sealed record ComparisonOptions
+{
+    /// <summary>The methods <see cref="CreateMethod"/> knows.</summary>
+    public static IReadOnlyList<string> KnownMethods { get; } = ["simvae", "vae", "beta-vae", "simclr", "vicreg"];
+
+    /// <summary>The data sets <see cref="ComparisonRunner"/> knows.</summary>
+    public static IReadOnlyList<string> KnownDataSets { get; } = ["fashion-mnist", "synthetic"];
+
+    /// <summary><c>fashion-mnist</c> (the real one; style tasks are transformed test copies) or <c>synthetic</c> (SyntheticShapes; style tasks are its factor labels).</summary>
+    public string DataSet { get; init; } = "fashion-mnist";
+
+    /// <summary>Folder of the FashionMNIST IDX files (default: $SIMVAE_DATA or the Debian package's folder).</summary>
+    public string? DataPath { get; init; }
+
+    /// <summary>Methods to train, by name (see <see cref="KnownMethods"/>).</summary>
+    public IReadOnlyList<string> Methods { get; init; } = KnownMethods;
+
+    /// <summary>Seeds; every method is trained once per seed (default 1, 2, 3).</summary>
+    public IReadOnlyList<int> Seeds { get; init; } = [1, 2, 3];
+
+    /// <summary>Training epochs per run (the budget), unless <see cref="MaxSteps"/> is set.</summary>
+    public int Epochs { get; init; } = 1;
+
+    /// <summary>Optimiser steps per run, overriding <see cref="Epochs"/> when set.</summary>
+    public long? MaxSteps { get; init; }
+
+    /// <summary>Use only the first this many training images (null: all).</summary>
+    public int? TrainImages { get; init; }
+
+    /// <summary>Use only the first this many test images (null: all).</summary>
+    public int? TestImages { get; init; }
+
+    /// <summary>Images of the synthetic data set (the last 1/6 are the test set).</summary>
+    public int SyntheticCount { get; init; } = 12_000;
+
+    /// <summary>Report folder (created; existing files with the same names are replaced).</summary>
+    public string OutputFolder { get; init; } = "comparison";
+
+    /// <summary>Training and featurization device.</summary>
+    public Device Device { get; init; } = Device.Auto;
+
+    /// <summary>Probe settings (the validation split is carved from each task's training rows).</summary>
+    public ProbeOptions Probes { get; init; } = new();
+
+    /// <summary>Training images (a seeded subset) transformed for the FashionMNIST style probes' training set.</summary>
+    public int StyleTrainImages { get; init; } = 10_000;
+
+    /// <summary>Test images whose two augmented views measure view invariance.</summary>
+    public int ViewInvarianceImages { get; init; } = 2_000;
+
+    /// <summary>β of the β-VAE baseline.</summary>
+    public double BetaVaeBeta { get; init; } = 4;
+
+    /// <summary>Training progress is reported (and the loss logged) every this many steps.</summary>
+    public int LogEvery { get; init; } = 50;
+
+    /// <summary>The command line that started the run, recorded in the report (optional).</summary>
+    public string? CommandLine { get; init; }
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
+    public void Validate()
+    {
+        if (!KnownDataSets.Contains(DataSet)) throw new ArgumentException($"unknown data set '{DataSet}'; expected one of {string.Join(", ", KnownDataSets)}", nameof(DataSet));
+        if (Methods.Count == 0) throw new ArgumentException("no methods given", nameof(Methods));
+        foreach (var m in Methods)
+            if (!KnownMethods.Contains(m)) throw new ArgumentException($"unknown method '{m}'; expected one of {string.Join(", ", KnownMethods)}", nameof(Methods));
+        if (Seeds.Count == 0) throw new ArgumentException("no seeds given", nameof(Seeds));
+        if (Seeds.Distinct().Count() != Seeds.Count) throw new ArgumentException("seeds must be distinct", nameof(Seeds));
+        if (Epochs < 1 && MaxSteps is null) throw new ArgumentException("Epochs must be at least 1", nameof(Epochs));
+        if (MaxSteps is < 1) throw new ArgumentException("MaxSteps must be at least 1", nameof(MaxSteps));
+        if (TrainImages is < 100) throw new ArgumentException("TrainImages must be at least 100", nameof(TrainImages));
+        if (TestImages is < 20) throw new ArgumentException("TestImages must be at least 20", nameof(TestImages));
+        if (SyntheticCount < 600) throw new ArgumentException("SyntheticCount must be at least 600", nameof(SyntheticCount));
+        if (StyleTrainImages < 100) throw new ArgumentException("StyleTrainImages must be at least 100", nameof(StyleTrainImages));
+        if (ViewInvarianceImages < 2) throw new ArgumentException("ViewInvarianceImages must be at least 2", nameof(ViewInvarianceImages));
+        if (LogEvery < 1) throw new ArgumentException("LogEvery must be at least 1", nameof(LogEvery));
+    }
+
+    /// <summary>The method options of a method name, with the paper's defaults (β-VAE: β = <see cref="BetaVaeBeta"/>).</summary>
+    public SslOptions CreateMethod(string name) => name switch
+    {
+        "simvae" => new SimVaeOptions(),
+        "vae" => SimVaeOptions.Vae(),
+        "beta-vae" => SimVaeOptions.BetaVae(BetaVaeBeta),
+        "simclr" => new SimClrOptions(),
+        "vicreg" => new VicRegOptions(),
+        _ => throw new ArgumentException($"unknown method '{name}'; expected one of {string.Join(", ", KnownMethods)}", nameof(name)),
+    };
+}
+
+/// <summary>A progress report of a comparison run.</summary>
+/// <param name="Stage"><c>data</c>, <c>train</c>, <c>features</c>, <c>probe</c>, <c>diagnostics</c>, <c>pictures</c>, <c>report</c> or <c>done</c>.</param>
+/// <param name="Method">The method being run, if any.</param>
+/// <param name="Seed">The seed being run, if any.</param>
+/// <param name="Run">Runs (method × seed) finished so far.</param>
+/// <param name="Runs">Runs planned.</param>
+/// <param name="Message">A human-readable line.</param>
+/// <param name="Training">The trainer's report during the <c>train</c> stage.</param>
+public sealed record ComparisonProgress(string Stage, string? Method, int? Seed, int Run, int Runs, string Message, TrainingProgress? Training = null);

@@ -1,0 +1,237 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using SimVae.Data;
+using SimVae.Evaluation.Reporting;
+using SimVae.Featurization;
+using SimVae.Methods;
+using SimVae.Torch;
+using SimVae.Training;
+
+namespace SimVae.Evaluation.Comparison;
+
+/// <summary>
+/// The comparison behind <c>simvae compare</c>: trains every method with every seed under the same budget, evaluates
+/// every probe (<see cref="ProbeSuite"/>) on the content task and every style task, computes the label-free
+/// diagnostics, draws reconstructions and samples of the generative methods, and writes the report folder
+/// (<see cref="ComparisonReport"/>) — rewritten after every run, so an interrupted comparison leaves a valid partial report.
+/// <para>Report folder: <c>report.md</c>, <c>report.json</c>, <c>accuracy.svg</c> (content vs style bars),
+/// <c>losses.svg</c> (loss curves), <c>&lt;method&gt;-reconstructions.png</c> and <c>&lt;method&gt;-samples.png</c>
+/// (first seed), and <c>runs/</c> (per-run JSON and metrics logs).</para>
+/// </summary>
+public static class ComparisonRunner
+{
+    /// <summary>Runs the comparison and writes the report folder; returns the results.</summary>
+    /// <param name="options">What to run.</param>
+    /// <param name="progress">Receives progress throughout (training steps, probes, report writes), or null.</param>
+    /// <param name="cancellation">Stops between steps; the report of the runs finished so far is kept.</param>
+    public static ComparisonResult Run(ComparisonOptions options, IProgress<ComparisonProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var started = DateTime.UtcNow;
+        Directory.CreateDirectory(options.OutputFolder);
+        string runsFolder = Path.Combine(options.OutputFolder, "runs");
+        Directory.CreateDirectory(runsFolder);
+        int runCount = options.Methods.Count * options.Seeds.Count, finished = 0;
+        void Report(string stage, string? method, int? seed, string message, TrainingProgress? training = null) =>
+            progress?.Report(new ComparisonProgress(stage, method, seed, finished, runCount, message, training));
+
+        Report("data", null, null, $"loading {options.DataSet}");
+        var (train, test) = LoadData(options);
+        Report("data", null, null, $"{train} / {test}");
+
+        var transformed = new List<TransformedTask>();
+        var columnTasks = new List<(string Name, int[] TrainLabels, int[] TestLabels, int Classes)>();
+        var tasks = new List<TaskInfo> { new("content", "content", train.ClassCount, train.Count, test.Count, "the class label") };
+        try
+        {
+            if (options.DataSet == "fashion-mnist")
+            {
+                foreach (var t in StyleTasks.All)
+                {
+                    var task = StyleTasks.Transformed(train, test, t, options.StyleTrainImages, seed: 0);
+                    transformed.Add(task);
+                    tasks.Add(new TaskInfo(task.Name, "style", task.Classes, task.TrainLabels.Length, task.TestLabels.Length, task.Description));
+                }
+            }
+            else
+            {
+                var testColumns = StyleTasks.FromLabelColumns(test).ToDictionary(c => c.Name);
+                foreach (var (name, labels, classes) in StyleTasks.FromLabelColumns(train))
+                {
+                    int k = Math.Max(classes, testColumns[name].Classes);
+                    columnTasks.Add((name, labels, testColumns[name].Labels, k));
+                    tasks.Add(new TaskInfo(name, "style", k, train.Count, test.Count, $"ground-truth factor '{name[6..]}' of the synthetic shapes, binned into {k} equal-width bins, on the un-transformed images"));
+                }
+            }
+            Report("data", null, null, $"tasks: {string.Join(", ", tasks.Select(t => $"{t.Name} ({t.Classes} classes)"))}");
+
+            var runs = new List<RunResult>();
+            long stepsPerRun = 0;
+            var machine = DescribeMachine();
+            foreach (var seed in options.Seeds)
+                foreach (var method in options.Methods)
+                {
+                    cancellation.ThrowIfCancellationRequested();
+                    var run = RunOne(options, method, seed, train, test, transformed, columnTasks, runsFolder, cancellation,
+                        (stage, message, training) => Report(stage, method, seed, message, training));
+                    stepsPerRun = run.Steps;
+                    runs.Add(run);
+                    finished++;
+                    File.WriteAllText(Path.Combine(runsFolder, $"{method}-seed{seed}.json"), JsonSerializer.Serialize(ComparisonReport.RunJson(run), ComparisonReport.JsonOptions));
+                    var partial = new ComparisonResult(options, tasks, runs.ToList(), machine, started, null, stepsPerRun);
+                    ComparisonReport.Write(partial, options.OutputFolder);
+                    Report("report", method, seed, $"run {finished}/{runCount} done ({method}, seed {seed}); report updated in {options.OutputFolder}");
+                }
+            var result = new ComparisonResult(options, tasks, runs, machine, started, DateTime.UtcNow, stepsPerRun);
+            ComparisonReport.Write(result, options.OutputFolder);
+            Report("done", null, null, $"report written to {Path.Combine(options.OutputFolder, "report.md")}");
+            return result;
+        }
+        finally
+        {
+            foreach (var t in transformed) t.Dispose();
+        }
+    }
+
+    private static (ImageDataset Train, ImageDataset Test) LoadData(ComparisonOptions options)
+    {
+        ImageDataset train, test;
+        if (options.DataSet == "fashion-mnist")
+        {
+            train = FashionMnist.Load(DataSplit.Train, options.DataPath);
+            test = FashionMnist.Load(DataSplit.Test, options.DataPath);
+        }
+        else
+        {
+            var all = SyntheticShapes.Generate(new SyntheticShapesOptions { Count = options.SyntheticCount, Seed = 0 });
+            int testCount = options.SyntheticCount / 6;
+            train = all.Subset(Enumerable.Range(0, all.Count - testCount).ToArray(), "synthetic shapes (train)");
+            test = all.Subset(Enumerable.Range(all.Count - testCount, testCount).ToArray(), "synthetic shapes (test)");
+        }
+        if (options.TrainImages is { } n && n < train.Count) train = train.Subset(Enumerable.Range(0, n).ToArray(), train.Name + $" (first {n})");
+        if (options.TestImages is { } m && m < test.Count) test = test.Subset(Enumerable.Range(0, m).ToArray(), test.Name + $" (first {m})");
+        return (train, test);
+    }
+
+    private static RunResult RunOne(ComparisonOptions options, string method, int seed, ImageDataset train, ImageDataset test,
+        IReadOnlyList<TransformedTask> transformed, IReadOnlyList<(string Name, int[] TrainLabels, int[] TestLabels, int Classes)> columnTasks,
+        string runsFolder, CancellationToken cancellation, Action<string, string, TrainingProgress?> report)
+    {
+        var methodOptions = options.CreateMethod(method);
+        string metricsPath = Path.Combine(runsFolder, $"{method}-seed{seed}.metrics.jsonl");
+        var trainer = new Trainer(new TrainerOptions
+        {
+            Epochs = options.Epochs, MaxSteps = options.MaxSteps, Device = options.Device, Seed = seed,
+            LogEvery = options.LogEvery, MetricsPath = metricsPath, CheckpointPath = null,
+        });
+        var curve = new List<(double, double)>();
+        long steps = 0;
+        trainer.Progress += p =>
+        {
+            steps = p.Step;
+            if (p.Losses.TryGetValue("loss", out var loss)) curve.Add((p.Step, loss));
+            report("train", $"{method} seed {seed}: step {p.Step}/{p.TotalSteps} loss {p.Losses.GetValueOrDefault("loss"):G5} ({p.ViewsPerSecond:F0} views/s)", p);
+        };
+        report("train", $"training {method} (seed {seed}): {(options.MaxSteps is { } s ? $"{s} steps" : $"{options.Epochs} epoch(s)")} of {methodOptions.BatchImages} images × {methodOptions.Views} view(s)", null);
+        var clock = Stopwatch.StartNew();
+        using var model = trainer.CreateModel(methodOptions);
+        var losses = trainer.Train(model, train, cancellation: cancellation);
+        double trainSeconds = clock.Elapsed.TotalSeconds;
+        report("train", $"{method} seed {seed} trained in {trainSeconds:F0} s", null);
+
+        clock.Restart();
+        using var featurizer = new Featurizer(model);
+        report("features", "featurizing the training and test images", null);
+        var trainFeatures = featurizer.Transform(train);
+        var testFeatures = featurizer.Transform(test);
+        var probeOptions = options.Probes with { Seed = seed };
+        var results = new Dictionary<string, ProbeResult>();
+        void Log(string task, string line) => report("probe", $"{method} seed {seed} {task}: {line}", null);
+        results["content"] = ProbeSuite.Evaluate(trainFeatures, train.Labels, testFeatures, test.Labels, train.ClassCount, probeOptions, l => Log("content", l));
+        foreach (var task in transformed)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            var taskTrain = featurizer.Transform(task.TrainImages);
+            var taskTest = featurizer.Transform(task.TestImages);
+            results[task.Name] = ProbeSuite.Evaluate(taskTrain, task.TrainLabels, taskTest, task.TestLabels, task.Classes, probeOptions, l => Log(task.Name, l));
+        }
+        foreach (var (name, trainLabels, testLabels, classes) in columnTasks)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            results[name] = ProbeSuite.Evaluate(trainFeatures, trainLabels, testFeatures, testLabels, classes, probeOptions, l => Log(name, l));
+        }
+
+        report("diagnostics", "label-free diagnostics", null);
+        var (view1, view2) = TwoViews(featurizer, test, Math.Min(options.ViewInvarianceImages, test.Count), seed);
+        var diagnostics = RepresentationDiagnostics.Compute(testFeatures, view1, view2, seed);
+        report("diagnostics", $"{method} seed {seed}: log det {diagnostics.LogDetCovariance:F2}, effective rank {diagnostics.EffectiveRank:F2}/{diagnostics.Dimensions}, " +
+            $"view invariance {diagnostics.ViewInvariance:F3}{(diagnostics.CollapseWarning ? ", COLLAPSE WARNING" : "")}", null);
+
+        if (model is SimVaeModel vae && seed == options.Seeds[0])
+        {
+            report("pictures", "reconstructions and samples", null);
+            WritePictures(vae, test, options.OutputFolder, method, seed);
+        }
+        return new RunResult(method, seed, steps, methodOptions.BatchImages, methodOptions.BatchImages * methodOptions.Views, trainSeconds,
+            clock.Elapsed.TotalSeconds, losses, results, diagnostics, curve);
+    }
+
+    private static (FeatureMatrix, FeatureMatrix) TwoViews(Featurizer featurizer, ImageDataset test, int count, int seed)
+    {
+        var o = featurizer.Options;
+        var transform = AugmentationNames.Create(o.Augmentation, o.Height, 2);
+        using var scope = DisposeScope.Open();
+        var images = test.ToTensor(Enumerable.Range(0, count).ToArray());
+        Tensor first, second;
+        if (transform is null) { first = images; second = images; }
+        else
+        {
+            var views = transform.Apply(images, new Random(Seeds.Derive(seed, 977)));   // view-major [2·n, C, H, W]
+            first = views.Narrow(0, 0, count);
+            second = views.Narrow(0, count, count);
+        }
+        return (featurizer.Transform(first), featurizer.Transform(second));
+    }
+
+    private static void WritePictures(SimVaeModel model, ImageDataset test, string folder, string method, int seed)
+    {
+        int h = test.Height, w = test.Width;
+        if (test.Channels != 1) return; // the grid writer draws gray images
+        // One test image per class (first occurrence), up to 10, then their reconstructions from the posterior means.
+        var rows = new List<int>();
+        for (int c = 0; c < Math.Max(1, test.ClassCount) && rows.Count < 10; c++)
+        {
+            int index = test.HasLabels ? test.Labels.IndexOf(c) : c;
+            if (index >= 0) rows.Add(index);
+        }
+        using var noGrad = Autograd.NoGrad();
+        using var scope = DisposeScope.Open();
+        var images = test.ToTensor(rows.ToArray(), model.Parameters().First().Device);
+        var (mean, _) = model.Posterior(images);
+        var reconstructions = model.Reconstruct(mean);
+        var both = Tensor.Cat([images, reconstructions]).To(Device.Cpu).ToArray<float>();
+        var (pixels, gw, gh) = PngWriter.Grid(both, 2 * rows.Count, h, w, rows.Count, zoom: 2);
+        PngWriter.Write(Path.Combine(folder, $"{method}-reconstructions.png"), pixels, gw, gh, 1);
+        // Samples: decode z ~ N(0, I) (the VAE prior; SimVAE's marginal prior on z is N(0, (1 + σ²) I), close to it).
+        TorchRuntime.ManualSeed((ulong)seed);
+        var z = Tensor.Randn([20, model.FeatureDimension], device: images.Device);
+        var samples = model.Reconstruct(z).To(Device.Cpu).ToArray<float>();
+        (pixels, gw, gh) = PngWriter.Grid(samples, 20, h, w, 10, zoom: 2);
+        PngWriter.Write(Path.Combine(folder, $"{method}-samples.png"), pixels, gw, gh, 1);
+    }
+
+    private static string DescribeMachine()
+    {
+        string cpu = "unknown CPU";
+        try
+        {
+            var line = File.Exists("/proc/cpuinfo") ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal)) : null;
+            if (line is not null) cpu = line[(line.IndexOf(':') + 1)..].Trim();
+        }
+        catch (IOException) { }
+        return $"{cpu}, {Environment.ProcessorCount} logical cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}, " +
+               $"libtorch {TorchRuntime.TorchVersion} ({TorchRuntime.Threads} intra-op threads){(TorchRuntime.CudaAvailable ? ", CUDA available" : "")}";
+    }
+}
