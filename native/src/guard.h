@@ -9,6 +9,9 @@ namespace svn {
 
 void set_last_error(std::string message);
 extern std::atomic<int64_t> live_tensors;
+// Threads the fused optimizer steps may use: the larger of libtorch's intra-op and OpenBLAS's counts, since the
+// two pools are idle while the optimizer runs (set by svn_set_num_threads).
+extern std::atomic<int32_t> optimizer_threads;
 
 inline at::Tensor& as_tensor(svn_tensor t) {
   if (t == nullptr) throw std::invalid_argument("null tensor handle");

@@ -12,6 +12,7 @@
 namespace svn {
 static thread_local std::string last_error;
 std::atomic<int64_t> live_tensors{0};
+std::atomic<int32_t> optimizer_threads{1};
 void set_last_error(std::string message) { last_error = std::move(message); }
 }  // namespace svn
 
@@ -51,6 +52,7 @@ int svn_set_num_threads(int32_t intra_op_threads, int32_t blas_threads) {
     at::set_num_threads(intra_op_threads);
     // OpenBLAS keeps its own pool; both pools busy at once oversubscribe the cores.
     if (auto f = blas_thread_setter()) f(blas_threads < 1 ? 1 : blas_threads);
+    svn::optimizer_threads = std::max(intra_op_threads, blas_threads);
   })
 }
 

@@ -20,7 +20,7 @@ SslOptions options = method switch
     _ => throw new ArgumentException($"unknown method '{method}': expected simvae, vae, simclr or vicreg"),
 };
 
-TorchRuntime.SetThreads(Environment.ProcessorCount, 1);
+TorchRuntime.EnsureDefaultThreads();
 var train = FashionMnist.Load(DataSplit.Train);
 var test = FashionMnist.Load(DataSplit.Test);
 if (TorchRuntime.UsesReferenceBlas)
