@@ -66,7 +66,7 @@ internal static class SimVaeCli
             TrainCommand.Create(output),
             FeaturizeCommand.Create(output),
             EvaluateCommand.CreateEvaluate(output),
-            EvaluateCommand.CreateCompare(output),
+            CompareCommand.Create(output),
             InfoCommand.Create(output),
         };
         root.Add(new HelpOption());

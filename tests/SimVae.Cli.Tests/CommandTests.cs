@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using SimVae.Data;
 using SimVae.Torch;
 
 namespace SimVae.Cli.Tests;
@@ -129,38 +130,99 @@ public sealed class CommandTests
     }
 
     [TestMethod]
-    public void EvaluateReportsContentAndStyleScoresAsJson()
+    public void EvaluateRunsTheProbeSuiteOnContentAndStyleTasksAsJson()
     {
         var run = Cli.Run("evaluate", "-m", bundle, "--dataset", "synthetic", "--train-limit", "200", "--test-limit", "100", "--k", "5", "--json");
         Assert.AreEqual(0, run.ExitCode, run.ToString());
-        var scores = run.Json().GetProperty("result").GetProperty("scores").EnumerateArray().ToList();
-        var tasks = scores.Select(s => s.GetProperty("task").GetString()).ToList();
+        var result = run.Json().GetProperty("result");
+        Assert.AreEqual("simvae", result.GetProperty("method").GetString());
+        var scores = result.GetProperty("scores").EnumerateArray().ToList();
+        var tasks = scores.Select(s => s.GetProperty("task").GetString()).Distinct().ToList();
         CollectionAssert.Contains(tasks, "content");
-        CollectionAssert.Contains(tasks, "flip");
-        CollectionAssert.Contains(tasks, "position_x");
+        CollectionAssert.Contains(tasks, "style_position_x");
+        CollectionAssert.DoesNotContain(tasks, "style_vflip", "the synthetic shapes' style tasks are their label columns");
+        var probes = scores.Where(s => s.GetProperty("task").GetString() == "content").Select(s => s.GetProperty("probe").GetString()).ToList();
+        CollectionAssert.AreEqual(new[] { "linear", "mlp", "knn_euclidean", "knn_cosine", "gmm_acc", "gmm_nmi", "gmm_ari" }, probes);
         foreach (var s in scores)
         {
-            double accuracy = s.GetProperty("accuracy").GetDouble();
-            Assert.IsTrue(accuracy is >= 0 and <= 1, $"{accuracy}");
+            double score = s.GetProperty("score").GetDouble();
+            Assert.IsTrue(score is >= -1 and <= 1, $"{score}");
+            Assert.AreEqual(s.GetProperty("task").GetString() == "content" ? "content" : "style", s.GetProperty("kind").GetString());
         }
+        var knn = scores.First(s => s.GetProperty("probe").GetString() == "knn_cosine");
+        StringAssert.StartsWith(knn.GetProperty("chosen").GetString(), "k = ");
+        int k = int.Parse(knn.GetProperty("chosen").GetString()![4..], CultureInfo.InvariantCulture);
+        Assert.IsTrue(k is >= 1 and <= 5, $"k = {k} (--k 5)");
     }
 
     [TestMethod]
-    public void CompareMakesOneRowPerModel()
+    public void EvaluateSelectsTasksAndProbesAndPrintsATable()
     {
-        var second = folder.File("second.simvae");
-        Assert.AreEqual(0, Cli.Run(TinyTrain(second, "--quiet", "--method", "vicreg")).ExitCode);
-        var run = Cli.Run("compare", bundle, second, "--dataset", "synthetic", "--train-limit", "100", "--test-limit", "50", "--tasks", "content,flip", "--json");
+        var run = Cli.Run("evaluate", "-m", bundle, "--dataset", "synthetic", "--train-limit", "150", "--test-limit", "50", "--tasks", "content,scale", "--probes", "linear,knn");
         Assert.AreEqual(0, run.ExitCode, run.ToString());
-        var results = run.Json().GetProperty("results").EnumerateArray().ToList();
-        Assert.AreEqual(2, results.Count);
-        Assert.AreEqual("vicreg", results[1].GetProperty("method").GetString());
-        Assert.AreEqual(2, results[0].GetProperty("scores").GetArrayLength());
+        StringAssert.Contains(run.Stdout, "style_scale");
+        StringAssert.Contains(run.Stdout, "knn_euclidean");
+        Assert.IsFalse(run.Stdout.Contains("gmm_acc", StringComparison.Ordinal), run.Stdout);
+        Assert.IsFalse(run.Stdout.Contains("style_rotation", StringComparison.Ordinal), run.Stdout);
+    }
 
-        var table = Cli.Run("compare", bundle, second, "--dataset", "synthetic", "--train-limit", "100", "--test-limit", "50", "--tasks", "content");
-        Assert.AreEqual(0, table.ExitCode, table.ToString());
-        StringAssert.Contains(table.Stdout, "vicreg");
-        StringAssert.Contains(table.Stdout, "content");
+    [TestMethod]
+    public void EvaluateUsesTheTransformedStyleTasksForDataSetsWithoutLabelColumns()
+    {
+        if (!FashionMnist.IsAvailable(DataSplit.Train) || !FashionMnist.IsAvailable(DataSplit.Test))
+            Assert.Inconclusive("FashionMNIST is not installed (apt-get install dataset-fashion-mnist)");
+        var run = Cli.Run("evaluate", "-m", bundle, "--dataset", "fashion-mnist", "--train-limit", "150", "--test-limit", "60", "--probes", "knn", "--json");
+        Assert.AreEqual(0, run.ExitCode, run.ToString());
+        var tasks = run.Json().GetProperty("result").GetProperty("scores").EnumerateArray().Select(s => s.GetProperty("task").GetString()).Distinct().ToList();
+        CollectionAssert.AreEqual(new[] { "content", "style_vflip", "style_crop_scale", "style_crop_position" }, tasks);
+    }
+
+    [TestMethod]
+    [DataRow(new[] { "--tasks", "nope" }, "nope")]
+    [DataRow(new[] { "--probes", "svm" }, "svm")]
+    public void EvaluateRejectsUnknownTasksAndProbes(string[] extra, string mentioned)
+    {
+        var run = Cli.Run(["evaluate", "-m", bundle, "--dataset", "synthetic", "--train-limit", "100", "--test-limit", "20", .. extra]);
+        Assert.AreEqual(ExitCodes.Usage, run.ExitCode, run.ToString());
+        StringAssert.Contains(run.Stderr, mentioned);
+    }
+
+    [TestMethod]
+    public void CompareTrainsEachMethodAndWritesTheReportFolder()
+    {
+        var report = folder.File("comparison");
+        var run = Cli.Run("compare", "--dataset", "synthetic", "--synthetic-count", "600", "--methods", "simvae,simclr", "--seeds", "1",
+            "--max-steps", "3", "--train-images", "200", "--test-images", "60", "--style-train-images", "100", "--mlp-epochs", "2", "--gmm-inits", "1",
+            "--device", "cpu", "--output", report, "--json");
+        Assert.AreEqual(0, run.ExitCode, run.ToString());
+        var json = run.Json();
+        Assert.AreEqual("compare", json.GetProperty("command").GetString());
+        CollectionAssert.AreEqual(new[] { "simvae", "simclr" }, json.GetProperty("methods").EnumerateArray().Select(m => m.GetString()).ToArray());
+        Assert.AreEqual(2, json.GetProperty("runs").GetInt32());
+        Assert.AreEqual(3, json.GetProperty("stepsPerRun").GetInt64());
+        Assert.IsTrue(json.GetProperty("linearAccuracy").GetProperty("simclr").TryGetProperty("content", out _));
+        foreach (var file in new[] { "report.md", "report.json", "accuracy.svg", "losses.svg", "simvae-reconstructions.png" })
+            Assert.IsTrue(File.Exists(Path.Combine(report, file)), file);
+        Assert.AreEqual(Path.Combine(Path.GetFullPath(report), "report.md"), json.GetProperty("report").GetString());
+        using var reportJson = JsonDocument.Parse(File.ReadAllText(Path.Combine(report, "report.json")));
+        Assert.AreEqual(JsonValueKind.Object, reportJson.RootElement.ValueKind);
+        StringAssert.Contains(File.ReadAllText(Path.Combine(report, "report.md")), "simclr");
+    }
+
+    [TestMethod]
+    public void CompareHumanOutputShowsATableAndQuietPrintsNothing()
+    {
+        string[] tiny = ["compare", "--dataset", "synthetic", "--synthetic-count", "600", "--methods", "vicreg", "--seeds", "2", "--max-steps", "2",
+            "--train-images", "120", "--test-images", "40", "--mlp-epochs", "1", "--gmm-inits", "1", "--device", "cpu"];
+        var human = Cli.Run([.. tiny, "--output", folder.File("compare-human")]);
+        Assert.AreEqual(0, human.ExitCode, human.ToString());
+        StringAssert.Contains(human.Stdout, "Comparing vicreg");
+        StringAssert.Contains(human.Stdout, "Report written to");
+        StringAssert.Contains(human.Stdout, "style_position_x");
+        var quiet = Cli.Run([.. tiny, "--output", folder.File("compare-quiet"), "--quiet"]);
+        Assert.AreEqual(0, quiet.ExitCode, quiet.ToString());
+        Assert.AreEqual("", quiet.Stdout);
+        Assert.IsTrue(File.Exists(Path.Combine(folder.File("compare-quiet"), "report.md")));
     }
 
     [TestMethod]
@@ -214,6 +276,13 @@ public sealed class CommandTests
     [DataRow(new string[0], "command")]
     [DataRow(new[] { "train", "--dataset", "cifar10" }, "--data-path")]
     [DataRow(new[] { "train", "--method", "vae", "--views", "2", "--dataset", "synthetic", "--limit", "64" }, "--views")]
+    [DataRow(new[] { "compare", "--methods", "simvae,byol" }, "byol")]
+    [DataRow(new[] { "compare", "--seeds", "1,x" }, "--seeds")]
+    [DataRow(new[] { "compare", "--seeds", "1,1" }, "distinct")]
+    [DataRow(new[] { "compare", "--dataset", "cifar10" }, "cifar10")]
+    [DataRow(new[] { "compare", "--train-images", "10" }, "--train-images")]
+    [DataRow(new[] { "compare", "--epochs", "0" }, "--epochs")]
+    [DataRow(new[] { "compare", "model.simvae" }, "model.simvae")]
     public void BadArgumentsExitWith2AndOneLine(string[] args, string mentioned)
     {
         var run = Cli.Run(args);

@@ -1,4 +1,3 @@
-using SimVae.Cli.Evaluation;
 using SimVae.Data;
 
 namespace SimVae.Cli.Tests;
@@ -26,27 +25,6 @@ public sealed class SampleTests
         (code, output) = Processes.Run("dotnet", $"\"{Dll(sample, sample + ".Consume")}\" 3", folder.Path, TimeSpan.FromSeconds(60));
         Assert.AreEqual(0, code, output);
         StringAssert.Contains(output, prediction);
-    }
-
-    [TestMethod]
-    public void FlipTaskTurnsAboutHalfOfTheImagesUpsideDown()
-    {
-        var data = SyntheticShapes.Generate(new SyntheticShapesOptions { Count = 200, Size = 12 });
-        var flipped = StyleTasks.Flipped(data, seed: 5);
-        Assert.AreEqual(data.Count, flipped.Count);
-        int count = flipped.Labels.ToArray().Sum();
-        Assert.IsTrue(count is > 70 and < 130, $"{count} flipped");
-        for (int i = 0; i < data.Count; i++)
-        {
-            var a = data.Image(i);
-            var b = flipped.Image(i);
-            for (int y = 0; y < 12; y++)
-            {
-                int source = flipped.Label(i) == 1 ? 11 - y : y;
-                CollectionAssert.AreEqual(a.Slice(source * 12, 12).ToArray(), b.Slice(y * 12, 12).ToArray(), $"image {i} row {y}");
-            }
-        }
-        CollectionAssert.AreEqual(flipped.Labels.ToArray(), StyleTasks.Flipped(data, seed: 5).Labels.ToArray(), "deterministic");
     }
 
     [TestMethod]

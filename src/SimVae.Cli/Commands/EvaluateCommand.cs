@@ -7,13 +7,13 @@ using Spectre.Console;
 namespace SimVae.Cli.Commands;
 
 /// <summary>
-/// <c>simvae evaluate</c> (one bundle) and <c>simvae compare</c> (several bundles, one table): probes on frozen
-/// features for content and style tasks. The work itself is behind <see cref="EvaluationSeam"/>.
+/// <c>simvae evaluate</c>: the probe suite (linear, MLP, kNN, GMM) on a bundle's frozen features for the content task
+/// and the style tasks. The work itself is behind <see cref="EvaluationSeam"/>.
 /// </summary>
 internal static class EvaluateCommand
 {
     private sealed record DataArguments(Option<string> Dataset, Option<string?> DataPath, Option<int?> TrainLimit, Option<int?> TestLimit,
-        Option<int> K, Option<string?> Tasks, Option<int> Batch, Option<string> Device, Option<int> Seed);
+        Option<int> K, Option<string?> Tasks, Option<string?> Probes, Option<int> Batch, Option<string> Device, Option<int> Seed);
 
     private static DataArguments AddDataOptions(Command command)
     {
@@ -22,11 +22,12 @@ internal static class EvaluateCommand
             CommonOptions.DataPath(),
             CommonOptions.Limit("--train-limit", "Fit the probes on the first N training images (synthetic: generate N)"),
             CommonOptions.Limit("--test-limit", "Score on the first N test images (synthetic: generate N)"),
-            new Option<int>("--k") { Description = "Neighbours of the kNN probe", DefaultValueFactory = _ => 20 },
-            new Option<string?>("--tasks") { Description = "Comma-separated tasks (default: all that apply): content (class labels), flip (upside down or not), or a label column of the data set (synthetic: position_x, position_y, scale, rotation, intensity, background)" },
+            new Option<int>("--k") { Description = "Largest k of the kNN probes (k in 1..K is chosen on a validation split of the training images)", DefaultValueFactory = _ => 20 },
+            new Option<string?>("--tasks") { Description = "Comma-separated tasks (default: all that apply): content (class labels); style tasks: style_vflip, style_crop_scale, style_crop_position (transformed copies; data sets without label columns, e.g. fashion-mnist) or style_<column> for a data set's label columns (synthetic: style_position_x, style_position_y, style_scale, style_rotation, style_intensity, style_background); the style_ prefix may be left out" },
+            new Option<string?>("--probes") { Description = "Comma-separated probes (default: all): linear (logistic regression), mlp, knn (Euclidean and cosine), gmm (Gaussian-mixture clustering: accuracy, NMI, ARI)" },
             CommonOptions.BatchSize(256, "Images per forward pass"),
             CommonOptions.Device("cpu"),
-            new Option<int>("--seed") { Description = "Seed of derived tasks (which images are flipped)", DefaultValueFactory = _ => 0 });
+            new Option<int>("--seed") { Description = "Seed of the style tasks' transformations, the validation split, the MLP and the GMM", DefaultValueFactory = _ => 0 });
         a.K.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<int>() < 1) r.AddError("--k must be at least 1");
@@ -37,6 +38,7 @@ internal static class EvaluateCommand
         command.Add(a.TestLimit);
         command.Add(a.K);
         command.Add(a.Tasks);
+        command.Add(a.Probes);
         command.Add(a.Batch);
         command.Add(a.Device);
         command.Add(a.Seed);
@@ -51,13 +53,14 @@ internal static class EvaluateCommand
         var train = DataSets.Load(name, DataSplit.Train, r.GetValue(a.DataPath), r.GetValue(a.TrainLimit), shape);
         var test = DataSets.Load(name, DataSplit.Test, r.GetValue(a.DataPath), r.GetValue(a.TestLimit), shape);
         var tasks = r.GetValue(a.Tasks)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        return (train, test, new EvaluationSettings(r.GetValue(a.K), r.GetValue(a.Batch), device, r.GetValue(a.Seed), tasks));
+        var probes = r.GetValue(a.Probes)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return (train, test, new EvaluationSettings(r.GetValue(a.K), r.GetValue(a.Batch), device, r.GetValue(a.Seed), tasks, probes));
     }
 
     public static Command CreateEvaluate(CliOutput output)
     {
         var model = CommonOptions.Model();
-        var command = new Command("evaluate", "Score a model bundle's features with probes on content and style tasks (kNN on frozen features)") { model };
+        var command = new Command("evaluate", "Score a model bundle's frozen features with probes (linear, MLP, kNN, GMM) on the content task and the style tasks") { model };
         var a = AddDataOptions(command);
         command.SetAction(r =>
         {
@@ -65,13 +68,17 @@ internal static class EvaluateCommand
             var (train, test, settings) = Load(r, a, path);
             ModelEvaluation result = null!;
             Run(output, $"Evaluating {CliOutput.E(path)} on {CliOutput.E(train.Name)} / {CliOutput.E(test.Name)}...",
-                () => result = Guard(path, () => EvaluationSeam.Evaluate(path, train, test, settings, output.Cancellation)));
+                status => result = Guard(path, () => EvaluationSeam.Evaluate(path, train, test, settings, status, output.Cancellation)));
             output.Result(new { command = "evaluate", result }, () =>
             {
                 var table = new Table().Title($"{CliOutput.E(result.Method)} ({result.FeatureDimension} features): {result.TrainImages} train / {result.TestImages} test images")
-                    .AddColumns("task", "kind", "probe", "classes", "accuracy", "chance");
+                    .AddColumns("task", "kind", "probe", "classes", "score", "chance", "chosen");
                 foreach (var s in result.Scores)
-                    table.AddRow(CliOutput.E(s.Task), s.Kind, s.Probe, s.Classes.ToString(), $"{100 * s.Accuracy:F1}%", $"{100 * s.Chance:F1}%");
+                {
+                    bool percent = s.Probe is not ("gmm_nmi" or "gmm_ari");
+                    table.AddRow(CliOutput.E(s.Task), s.Kind, s.Probe, s.Classes.ToString(), percent ? $"{100 * s.Score:F1}%" : $"{s.Score:F3}",
+                        s.Chance is { } c ? $"{100 * c:F1}%" : "", CliOutput.E(s.Chosen ?? ""));
+                }
                 output.Console.Write(table);
             });
             return ExitCodes.Success;
@@ -79,37 +86,10 @@ internal static class EvaluateCommand
         return command;
     }
 
-    public static Command CreateCompare(CliOutput output)
+    private static void Run(CliOutput output, string status, Action<Action<string>?> work)
     {
-        var models = new Argument<string[]>("models") { Description = "Model bundles to compare (.simvae files)", Arity = ArgumentArity.OneOrMore };
-        var command = new Command("compare", "Compare model bundles on the same data and tasks: one row per model, one column per task") { models };
-        var a = AddDataOptions(command);
-        command.SetAction(r =>
-        {
-            var paths = r.GetValue(models)!;
-            var (train, test, settings) = Load(r, a, paths[0]);
-            IReadOnlyList<ModelEvaluation> results = null!;
-            Run(output, $"Comparing {paths.Length} models on {CliOutput.E(train.Name)} / {CliOutput.E(test.Name)}...", () =>
-                results = paths.Select(p => Guard(p, () => EvaluationSeam.Evaluate(p, train, test, settings, output.Cancellation))).ToList());
-            output.Result(new { command = "compare", dataset = train.Name, results }, () =>
-            {
-                var tasks = results.SelectMany(x => x.Scores.Select(s => s.Task)).Distinct().ToList();
-                var table = new Table().Title($"kNN accuracy (%), {train.Count} train / {test.Count} test images").AddColumns("model", "method", "features");
-                foreach (var t in tasks) table.AddColumn(new TableColumn(CliOutput.E(t)).RightAligned());
-                foreach (var x in results)
-                    table.AddRow([CliOutput.E(x.Model), CliOutput.E(x.Method), x.FeatureDimension.ToString(),
-                        .. tasks.Select(t => x.Scores.FirstOrDefault(s => s.Task == t) is { } s ? $"{100 * s.Accuracy:F1}" : "-")]);
-                output.Console.Write(table);
-            });
-            return ExitCodes.Success;
-        });
-        return command;
-    }
-
-    private static void Run(CliOutput output, string status, Action work)
-    {
-        if (output.Chatty) output.Console.Status().Start(status, _ => work());
-        else work();
+        if (output.Chatty) output.Console.Status().Start(status, context => work(line => context.Status(CliOutput.E(line))));
+        else work(null);
     }
 
     private static ModelEvaluation Guard(string path, Func<ModelEvaluation> evaluate)
