@@ -1,19 +1,17 @@
-// ML.NET variant, consumption: load ContentModel.zip and StyleModel.zip (with featurizer.simvae next to them) and
-// predict one image. Run from the folder FashionMLNet.Train wrote them to.
+// ML.NET variant, consumption: load ContentModel.zip and StyleModel.zip (each carries its featurizer) and predict one
+// image. Run from the folder FashionMLNet.Train wrote them to.
 // Usage: dotnet run -c Release --project samples/MLNet/FashionMLNet.Consume -- [test image index]
 using System.Globalization;
 using FashionMLNet;
 using Microsoft.ML;
 using SimVae.Data;
+using SimVae.MLNet;
 
 int index = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 0;
 var mlContext = new MLContext();
-// The featurizer step is a CustomMapping: register its factory's assembly and say where the bundle is.
-mlContext.ComponentCatalog.RegisterAssembly(typeof(SimVaeFeaturizerFactory).Assembly);
-SimVaeFeaturizerFactory.BundlePath = "featurizer.simvae";
-
-ITransformer content = mlContext.Model.Load("ContentModel.zip", out _);
-ITransformer style = mlContext.Model.Load("StyleModel.zip", out _);
+// LoadWithSimVae registers the featurizer stages stored in the zip before ML.NET loads the pipeline.
+ITransformer content = mlContext.LoadWithSimVae("ContentModel.zip", out _);
+ITransformer style = mlContext.LoadWithSimVae("StyleModel.zip", out _);
 var contentEngine = mlContext.Model.CreatePredictionEngine<ModelInput, ClothingPrediction>(content);
 var styleEngine = mlContext.Model.CreatePredictionEngine<ModelInput, FlipPrediction>(style);
 

@@ -1,6 +1,8 @@
 // Model-Builder-style training code: the ML.NET pipelines (each built in one method), training, evaluation, saving.
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using SimVae.MLNet;
+using SimVae.Pipelines;
 
 namespace FashionMLNet;
 
@@ -8,16 +10,18 @@ namespace FashionMLNet;
 public static class ModelBuilder
 {
     /// <summary>Content task: SimVae features → multiclass maximum-entropy classifier of the clothing class.</summary>
-    public static IEstimator<ITransformer> BuildContentPipeline(MLContext mlContext) =>
+    public static IEstimator<ITransformer> BuildContentPipeline(MLContext mlContext, SslFeaturizerTransformer featurizer) =>
         mlContext.Transforms.Conversion.MapValueToKey(outputColumnName: "LabelKey", inputColumnName: nameof(ModelInput.Label))
-            .Append(mlContext.Transforms.CustomMapping(new SimVaeFeaturizerFactory().GetMapping(), SimVaeFeaturizerFactory.ContractName))
+            .Append(mlContext.Transforms.SslFeaturize("Features", nameof(ModelInput.Pixels), featurizer, inputScale: 1f))
+            .AppendCacheCheckpoint(mlContext) // the trainer passes over the rows many times: featurize them once
             .Append(mlContext.Transforms.NormalizeMeanVariance("Features"))
             .Append(mlContext.MulticlassClassification.Trainers.SdcaMaximumEntropy(labelColumnName: "LabelKey", featureColumnName: "Features"))
             .Append(mlContext.Transforms.Conversion.MapKeyToValue(outputColumnName: "PredictedLabel", inputColumnName: "PredictedLabel"));
 
     /// <summary>Style task: SimVae features → boosted trees deciding "upside down or not".</summary>
-    public static IEstimator<ITransformer> BuildStylePipeline(MLContext mlContext) =>
-        mlContext.Transforms.CustomMapping(new SimVaeFeaturizerFactory().GetMapping(), SimVaeFeaturizerFactory.ContractName)
+    public static IEstimator<ITransformer> BuildStylePipeline(MLContext mlContext, SslFeaturizerTransformer featurizer) =>
+        mlContext.Transforms.SslFeaturize("Features", nameof(ModelInput.Pixels), featurizer, inputScale: 1f)
+            .AppendCacheCheckpoint(mlContext)
             .Append(mlContext.Transforms.CopyColumns(outputColumnName: "FlipLabel", inputColumnName: nameof(ModelInput.Flipped)))
             .Append(mlContext.BinaryClassification.Trainers.FastTree(labelColumnName: "FlipLabel", featureColumnName: "Features"));
 
@@ -38,6 +42,6 @@ public static class ModelBuilder
         return metrics.Accuracy;
     }
 
-    /// <summary>Saves a fitted model (the featurizer bundle stays in its own file next to it).</summary>
-    public static void Save(MLContext mlContext, ITransformer model, DataViewSchema schema, string path) => mlContext.Model.Save(model, schema, path);
+    /// <summary>Saves a fitted model; the featurizer's bundle travels inside the same zip.</summary>
+    public static void Save(MLContext mlContext, ITransformer model, DataViewSchema schema, string path) => mlContext.SaveWithSimVae(model, schema, path);
 }

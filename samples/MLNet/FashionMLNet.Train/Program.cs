@@ -1,14 +1,13 @@
 // ML.NET variant of the samples: train a SimVAE featurizer (core API, no labels), then ML.NET pipelines that put a
 // content classifier (clothing class) and a style classifier (upside down or not) on its features; evaluate; save
-// ContentModel.zip, StyleModel.zip and featurizer.simvae. Needs ML.NET (see ../README.md).
+// ContentModel.zip and StyleModel.zip (each carries the featurizer). Needs ML.NET (see ../README.md).
 // Usage: dotnet run -c Release --project samples/MLNet/FashionMLNet.Train -- [epochs] [training images]
 using System.Globalization;
 using FashionMLNet;
 using Microsoft.ML;
-using SimVae.Bundles;
 using SimVae.Data;
 using SimVae.Methods;
-using SimVae.Training;
+using SimVae.Pipelines;
 using ModelInput = FashionMLNet.ModelInput;
 
 int epochs = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 2;
@@ -18,14 +17,9 @@ int trainCount = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCultu
 var trainImages = FashionMnist.Load(DataSplit.Train);
 var testImages = FashionMnist.Load(DataSplit.Test);
 trainImages = trainImages.Subset(Enumerable.Range(0, Math.Min(trainCount, trainImages.Count)).ToArray());
-var trainer = new Trainer(new TrainerOptions { Epochs = epochs, LogEvery = 100 });
-trainer.Progress += p => Console.WriteLine($"  featurizer step {p.Step}/{p.TotalSteps}  loss {p.Losses["loss"]:F1}");
-using (var model = trainer.CreateModel(new SimVaeOptions()))
-{
-    trainer.Train(model, trainImages);
-    ModelBundle.Save("featurizer.simvae", model, DataFingerprint.Of(trainImages));
-}
-SimVaeFeaturizerFactory.BundlePath = "featurizer.simvae";
+var ssl = new SslContext(seed: 1);
+ssl.Log += (_, e) => Console.WriteLine($"  {e.Message}");
+using var featurizer = ssl.Featurizers.SimVae(new SimVaeOptions(), new FitOptions { Epochs = epochs }).Fit(trainImages);
 
 // 2. ML.NET data: ModelInput rows, half of the images turned upside down (the style label).
 static IEnumerable<ModelInput> Rows(ImageDataset data, int count, int seed)
@@ -47,11 +41,11 @@ var trainData = mlContext.Data.LoadFromEnumerable(Rows(trainImages, trainCount, 
 var testData = mlContext.Data.LoadFromEnumerable(Rows(testImages, 2_000, seed: 2).ToList());
 
 // 3. Pipelines: build, train, evaluate, save.
-var content = ModelBuilder.Train(ModelBuilder.BuildContentPipeline(mlContext), trainData);
+var content = ModelBuilder.Train(ModelBuilder.BuildContentPipeline(mlContext, featurizer), trainData);
 Console.WriteLine($"Content (clothing class) accuracy: {ModelBuilder.EvaluateContent(mlContext, content, testData):P1}");
 ModelBuilder.Save(mlContext, content, trainData.Schema, "ContentModel.zip");
 
-var style = ModelBuilder.Train(ModelBuilder.BuildStylePipeline(mlContext), trainData);
+var style = ModelBuilder.Train(ModelBuilder.BuildStylePipeline(mlContext, featurizer), trainData);
 Console.WriteLine($"Style (upside down) accuracy: {ModelBuilder.EvaluateStyle(mlContext, style, testData):P1}");
 ModelBuilder.Save(mlContext, style, trainData.Schema, "StyleModel.zip");
-Console.WriteLine("Saved ContentModel.zip, StyleModel.zip and featurizer.simvae");
+Console.WriteLine("Saved ContentModel.zip and StyleModel.zip");
