@@ -32,17 +32,9 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from reference_nets import mlp
 
 LOG_2PI_PLUS_1 = math.log(2 * math.pi) + 1
-
-
-def mlp(*sizes):
-    layers = []
-    for k in range(len(sizes) - 1):
-        if k > 0:
-            layers.append(nn.ReLU())
-        layers.append(nn.Linear(sizes[k], sizes[k + 1]))
-    return nn.Sequential(*layers)
 
 
 class SimVae(nn.Module):

@@ -43,6 +43,7 @@ import torch.nn.functional as F  # noqa: E402
 from PIL import Image  # noqa: E402
 from torch.utils.data import DataLoader, Dataset  # noqa: E402
 from torchvision import transforms  # noqa: E402
+from reference_nets import mlp  # noqa: E402
 
 torch.set_num_threads(args.torch_threads)
 torch.manual_seed(args.seed)
@@ -76,15 +77,6 @@ class MultiViewFashionMnist(Dataset):
     def __getitem__(self, index):
         img = Image.fromarray(self.images[index], mode="L")
         return torch.stack([self.transform(img) for _ in range(self.views)])
-
-
-def mlp(*sizes):
-    layers = []
-    for k in range(len(sizes) - 1):
-        if k > 0:
-            layers.append(nn.ReLU())
-        layers.append(nn.Linear(sizes[k], sizes[k + 1]))
-    return nn.Sequential(*layers)
 
 
 class SimVAE(nn.Module):

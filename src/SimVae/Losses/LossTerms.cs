@@ -10,6 +10,17 @@ namespace SimVae.Losses;
 /// <param name="Terms">Named, detached scalar tensors (e.g. "recon", "entropy", "prior").</param>
 public sealed record LossTerms(Tensor Total, IReadOnlyDictionary<string, Tensor> Terms)
 {
+    /// <summary>
+    /// Builds the result of a loss computed inside its own dispose scope: the total and detached copies of the terms
+    /// move to the scope outside it, everything else the loss created is freed with its scope.
+    /// </summary>
+    internal static LossTerms FromScope(Tensor total, params (string Name, Tensor Value)[] terms)
+    {
+        var dict = new Dictionary<string, Tensor>();
+        foreach (var (name, value) in terms) dict[name] = value.Detach().MoveToOuterScope();
+        return new LossTerms(total.MoveToOuterScope(), dict);
+    }
+
     /// <summary>Hands the total and every term to the dispose scope outside the current one (see <see cref="Tensor.MoveToOuterScope"/>).</summary>
     public LossTerms MoveToOuterScope()
     {

@@ -28,6 +28,6 @@ public static class NtXentLoss
         // Row k's positive is row k + N (first half) or k − N (second half).
         var targets = Tensor.Cat([Tensor.Arange(n, 2 * n, 1, z.Device), Tensor.Arange(0, n, 1, z.Device)]);
         var loss = Functional.CrossEntropy(masked, targets);
-        return SimVaeLoss.Detached(loss);
+        return LossTerms.FromScope(loss);
     }
 }

@@ -88,7 +88,7 @@ public static class SimVaeLoss
         var entropy = (logVar.Mul(options.EntropyWeight) + Log2PiPlus1).Sum() * 0.5;
         var prior = LogPrior(z, options);
         var total = recon - (entropy + prior) * options.Beta;
-        return Detached(total, ("recon", recon), ("entropy", entropy), ("prior", prior));
+        return LossTerms.FromScope(total, ("recon", recon), ("entropy", entropy), ("prior", prior));
     }
 
     /// <summary>−Σ log p(x|z) / exp(log_var_x), up to constants.</summary>
@@ -109,13 +109,6 @@ public static class SimVaeLoss
         var spread = (z - yBar).Square().Sum().Mul(-0.5 / options.VarZGivenY);
         var result = options.Prior == ContentPrior.Gaussian ? spread - yBar.Square().Sum().Mul(0.5) : spread.Alias();
         return result.MoveToOuterScope();
-    }
-
-    internal static LossTerms Detached(Tensor total, params (string Name, Tensor Value)[] terms)
-    {
-        var dict = new Dictionary<string, Tensor>();
-        foreach (var (name, value) in terms) dict[name] = value.Detach().MoveToOuterScope();
-        return new LossTerms(total.MoveToOuterScope(), dict);
     }
 
     internal static void RequireRank3(Tensor t, string name)

@@ -36,7 +36,7 @@ public static class VicRegLoss
         var variance = (Variance(a, o) + Variance(b, o)) * 0.5;
         var covariance = Covariance(a) + Covariance(b);
         var total = invariance * o.InvarianceWeight + variance * o.VarianceWeight + covariance * o.CovarianceWeight;
-        return SimVaeLoss.Detached(total, ("invariance", invariance), ("variance", variance), ("covariance", covariance));
+        return LossTerms.FromScope(total, ("invariance", invariance), ("variance", variance), ("covariance", covariance));
     }
 
     private static Tensor Variance(Tensor z, VicRegLossOptions o)
