@@ -68,6 +68,7 @@ internal static class SimVaeCli
             EvaluateCommand.CreateEvaluate(output),
             CompareCommand.Create(output),
             InfoCommand.Create(output),
+            ExportImagesCommand.Create(output),
         };
         root.Add(new HelpOption());
         root.Add(new VersionOption());
