@@ -29,7 +29,7 @@ namespace SimVae.Export;
 /// </summary>
 public static class OnnxExporter
 {
-    /// <summary>The ONNX operator set the graph uses (run by ONNX Runtime 1.7 and later, ML.NET's OnnxTransformer included).</summary>
+    /// <summary>The ONNX operator set the graph uses (run by ONNX Runtime 1.6 and later, ML.NET's OnnxTransformer included).</summary>
     public const int Opset = 13;
 
     /// <summary>The ONNX IR version written (the one that goes with opset 13).</summary>
