@@ -36,10 +36,10 @@ public static class OnnxExporter
     public const long IrVersion = 7;
 
     /// <summary>The symbolic name of the batch dimension of the input and output.</summary>
-    public const string BatchDimension = "batch";
+    public const string BatchDimensionName = "batch";
 
     /// <summary>The symbolic name of the output's feature dimension, used only when the translation cannot tell its size.</summary>
-    public const string FeatureDimension = "features";
+    public const string FeatureDimensionName = "features";
 
     /// <summary>Writes the ONNX model to <paramref name="output"/> (which stays open).</summary>
     /// <param name="featurizer">The featurizer whose model to export (its model must be in eval mode).</param>
@@ -117,15 +117,15 @@ public static class OnnxExporter
 
         var input = options.PixelType == OnnxPixelType.Byte ? TensorProto.Types.DataType.Uint8 : TensorProto.Types.DataType.Float;
         graph.Graph.Name = $"simvae-{o.MethodName}-encoder";
-        graph.Graph.Input.Add(OnnxGraphBuilder.Matrix(options.InputName, input, BatchDimension, pixels));
-        graph.Graph.Output.Add(OnnxGraphBuilder.Matrix(options.OutputName, TensorProto.Types.DataType.Float, BatchDimension, features.Width));
+        graph.Graph.Input.Add(OnnxGraphBuilder.Matrix(options.InputName, input, BatchDimensionName, pixels));
+        graph.Graph.Output.Add(OnnxGraphBuilder.Matrix(options.OutputName, TensorProto.Types.DataType.Float, BatchDimensionName, features.Width));
         var result = new ModelProto
         {
             IrVersion = IrVersion,
             ProducerName = "SimVae",
             ProducerVersion = typeof(OnnxExporter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "",
             DocString = $"{o.MethodName} encoder ({o.Backbone}) for {o.Channels}x{o.Height}x{o.Width} images: {options.InputName} [batch, {pixels}] " +
-                        $"{input.ToString().ToLowerInvariant()} pixels, planar CHW -> {options.OutputName} [batch, {features.Width?.ToString() ?? FeatureDimension}] float",
+                        $"{input.ToString().ToLowerInvariant()} pixels, planar CHW -> {options.OutputName} [batch, {features.Width?.ToString() ?? FeatureDimensionName}] float",
             Graph = graph.Graph,
         };
         result.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });

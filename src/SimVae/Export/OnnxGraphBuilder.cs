@@ -84,13 +84,13 @@ internal sealed class OnnxGraphBuilder
 
     /// <summary>
     /// A tensor value description with a symbolic first dimension: [<paramref name="batch"/>, <paramref name="width"/>]
-    /// (the width symbolic too, named <see cref="OnnxExporter.FeatureDimension"/>, when null).
+    /// (the width symbolic too, named <see cref="OnnxExporter.FeatureDimensionName"/>, when null).
     /// </summary>
     public static ValueInfoProto Matrix(string name, TensorProto.Types.DataType type, string batch, long? width)
     {
         var shape = new TensorShapeProto();
         shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = batch });
-        shape.Dim.Add(width is { } w ? new TensorShapeProto.Types.Dimension { DimValue = w } : new TensorShapeProto.Types.Dimension { DimParam = OnnxExporter.FeatureDimension });
+        shape.Dim.Add(width is { } w ? new TensorShapeProto.Types.Dimension { DimValue = w } : new TensorShapeProto.Types.Dimension { DimParam = OnnxExporter.FeatureDimensionName });
         return new ValueInfoProto
         {
             Name = name,

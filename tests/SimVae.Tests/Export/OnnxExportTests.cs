@@ -127,7 +127,7 @@ public sealed class OnnxExportTests
         Assert.AreEqual("image", onnx.InputName);
         Assert.AreEqual("embedding", onnx.OutputName);
         CollectionAssert.AreEqual(new[] { -1, 3 * 32 * 32 }, onnx.Input.Dimensions, "input [batch, C·H·W]");
-        Assert.AreEqual(OnnxExporter.BatchDimension, onnx.Input.SymbolicDimensions[0]);
+        Assert.AreEqual(OnnxExporter.BatchDimensionName, onnx.Input.SymbolicDimensions[0]);
         CollectionAssert.AreEqual(new[] { -1, expected.Columns }, onnx.Output.Dimensions, "output [batch, F]");
         var pixels = OnnxRunner.PixelRows(data);
         int width = PixelsPerImage(data), f = expected.Columns;
