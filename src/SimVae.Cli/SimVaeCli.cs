@@ -65,6 +65,7 @@ internal static class SimVaeCli
         {
             TrainCommand.Create(output),
             FeaturizeCommand.Create(output),
+            ExportCommand.Create(output),
             EvaluateCommand.CreateEvaluate(output),
             CompareCommand.Create(output),
             InfoCommand.Create(output),
