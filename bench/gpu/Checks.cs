@@ -144,7 +144,7 @@ internal sealed class Checks(BenchSettings settings)
         var trainer = new Trainer(new TrainerOptions
         {
             Device = device, MaxSteps = steps, LogEvery = settings.Smoke ? 2 : 25, Prefetch = 1,
-            MixedPrecision = amp ? ScalarType.BFloat16 : null,
+            Precision = amp ? Precision.BFloat16 : Precision.Float32,
         });
         trainer.Progress += p => losses.Add(p.Losses["loss"]);
         using var model = trainer.CreateModel(options);

@@ -43,6 +43,26 @@ internal static class CommonOptions
         return o;
     }
 
+    public static Option<string> Precision()
+    {
+        var o = new Option<string>("--precision")
+        {
+            Description = "Training precision: auto (bf16 where the CPU has native bfloat16 and bf16 is known to be as accurate, else fp32; `simvae info` shows the choice), " +
+                          "fp32, bf16 (matrix products in bfloat16 via autocast; tens of times slower on CPUs without AVX512_BF16/AMX), " +
+                          "bf16-emulated (bf16 numerics at fp32 speed, to check accuracy on any CPU)",
+            DefaultValueFactory = _ => "auto",
+        };
+        o.AcceptOnlyFromAmong([.. PrecisionPolicy.Names]);
+        return o;
+    }
+
+    /// <summary>Warns once on stderr when bf16 is asked for on a CPU that has no native bfloat16 (it still runs).</summary>
+    public static void WarnIfSlowPrecision(CliOutput output, Torch.Precision precision, Device device)
+    {
+        if (precision == Torch.Precision.BFloat16 && !device.IsCuda && !CpuFeatures.NativeBFloat16 && !output.Quiet)
+            output.Error.WriteLine($"simvae: warning: --precision bf16 on a CPU without native bfloat16 ({CpuFeatures.Describe()}): libtorch emulates it tens of times slower than fp32; bf16-emulated gives the same numerics at fp32 speed");
+    }
+
     public static Option<int> BatchSize(int defaultValue, string description)
     {
         var o = new Option<int>("--batch-size") { Description = description, DefaultValueFactory = _ => defaultValue };

@@ -34,6 +34,12 @@ public abstract class SslFeaturizeOptions
     public Device? Device { get; set; }
 
     /// <summary>
+    /// Precision of training (default <see cref="Torch.Precision.Auto"/>, see <see cref="PrecisionPolicy"/>). The fitted stage
+    /// featurizes with ONNX Runtime in float32 whatever the training precision.
+    /// </summary>
+    public Precision Precision { get; set; } = Precision.Auto;
+
+    /// <summary>
     /// Factor that brings a float input column into [0, 1] (default 1/255, for <c>ExtractPixels</c>' default output of
     /// 0–255 values; use 1 for columns already in [0, 1]). Not used for byte columns, which are always divided by 255.
     /// </summary>
@@ -42,7 +48,7 @@ public abstract class SslFeaturizeOptions
     /// <summary>Receives the trainer's progress messages (ML.NET's log is not writable from outside components).</summary>
     public Action<string>? Log { get; set; }
 
-    internal FitOptions FitOptions => new() { Epochs = Epochs, MaxSteps = MaxSteps };
+    internal FitOptions FitOptions => new() { Epochs = Epochs, MaxSteps = MaxSteps, Precision = Precision };
 
     internal void Validate()
     {

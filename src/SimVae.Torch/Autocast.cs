@@ -29,13 +29,15 @@ public sealed unsafe class Autocast : IDisposable
     private readonly AutocastState previousOther;
     private readonly int threadId;
     private readonly Kind kind;
+    private readonly BFloat16Emulation? suspendedEmulation;
     private bool disposed;
 
     private enum Kind { NoOp, Enabled, Suspended }
 
-    private Autocast(Kind kind, DeviceType device, ScalarType dtype, AutocastState previous, AutocastState previousOther)
+    private Autocast(Kind kind, DeviceType device, ScalarType dtype, AutocastState previous, AutocastState previousOther, BFloat16Emulation? suspendedEmulation = null)
     {
         this.kind = kind;
+        this.suspendedEmulation = suspendedEmulation;
         Device = device;
         DType = dtype;
         this.previous = previous;
@@ -73,18 +75,19 @@ public sealed unsafe class Autocast : IDisposable
     }
 
     /// <summary>
-    /// Opens a float32 region: autocast is off for the CPU and CUDA until it is disposed (PyTorch's
-    /// <c>torch.autocast(..., enabled=False)</c>). The methods compute their losses inside one. A no-op when
-    /// autocast is off.
+    /// Opens a float32 region: autocast (and <see cref="BFloat16Emulation"/>) is off for the CPU and CUDA until it is
+    /// disposed (PyTorch's <c>torch.autocast(..., enabled=False)</c>). The methods compute their losses inside one. A
+    /// no-op when neither is on.
     /// </summary>
     public static Autocast Disable()
     {
+        var emulation = BFloat16Emulation.IsActive ? BFloat16Emulation.Suspend() : null;
         if (!IsEnabled(DeviceType.Cuda) && !IsEnabled(DeviceType.Cpu))
-            return new Autocast(Kind.NoOp, DeviceType.Cuda, ScalarType.Float32, default, default);
+            return new Autocast(Kind.NoOp, DeviceType.Cuda, ScalarType.Float32, default, default, emulation);
         AutocastState cuda, cpu;
         NativeMethods.Check(NativeMethods.AutocastSuspend((int)DeviceType.Cuda, &cuda));
         NativeMethods.Check(NativeMethods.AutocastSuspend((int)DeviceType.Cpu, &cpu));
-        return new Autocast(Kind.Suspended, DeviceType.Cuda, ScalarType.Float32, cuda, cpu);
+        return new Autocast(Kind.Suspended, DeviceType.Cuda, ScalarType.Float32, cuda, cpu, emulation);
     }
 
     /// <summary>Whether autocast is on for <paramref name="device"/> on this thread.</summary>
@@ -130,5 +133,6 @@ public sealed unsafe class Autocast : IDisposable
             NativeMethods.Check(NativeMethods.AutocastResume(&state));
             NativeMethods.Check(NativeMethods.AutocastResume(&other));
         }
+        suspendedEmulation?.Dispose();
     }
 }

@@ -6,6 +6,7 @@ namespace SimVae.Torch;
 /// <summary>Process-wide libtorch settings: seeds, threads, CUDA queries, version, live-tensor count.</summary>
 public static unsafe class TorchRuntime
 {
+    private const int ThreadsUnset = 0, ThreadsByUser = 1, ThreadsFloat32Default = 2, ThreadsBFloat16Default = 3;
     private static int threadsConfigured;
 
     /// <summary>The libtorch version this library runs on (e.g. "1.13.0").</summary>
@@ -22,27 +23,46 @@ public static unsafe class TorchRuntime
     {
         if (intraOpThreads < 1) throw new ArgumentOutOfRangeException(nameof(intraOpThreads), intraOpThreads, "must be at least 1");
         NativeMethods.Check(NativeMethods.SetNumThreads(intraOpThreads, blasThreads));
-        Volatile.Write(ref threadsConfigured, 1);
+        Volatile.Write(ref threadsConfigured, ThreadsByUser);
     }
 
     /// <summary>libtorch's intra-op thread count.</summary>
     public static int Threads => NativeMethods.GetNumThreads();
 
     /// <summary>
-    /// Applies the default thread setting once per process, unless the user already called <see cref="SetThreads"/>.
-    /// Up to 2 cores: 1 libtorch thread and all cores for OpenBLAS (measured on a 2-vCPU machine: an MLP training
-    /// step took 33 ms at 1/2, 53 ms at 1/1 and 2/1, 110+ ms at 2/2, where both pools spin against each other);
-    /// more cores: all of them for libtorch and 1 for OpenBLAS. libtorch itself defaults to 1 thread in Debian's build.
+    /// Applies the default thread setting for the kernels about to run, unless the user called <see cref="SetThreads"/>:
+    /// once per process and path (a later call for the other path switches the setting). See <see cref="DefaultThreads"/>.
     /// </summary>
-    public static void EnsureDefaultThreads()
+    /// <param name="bfloat16Kernels">True when matrix products will run in bfloat16 (<see cref="Precision.BFloat16"/>).</param>
+    public static void EnsureDefaultThreads(bool bfloat16Kernels = false)
     {
-        if (Interlocked.CompareExchange(ref threadsConfigured, 1, 0) != 0) return;
-        var (intraOp, blas) = DefaultThreads(Environment.ProcessorCount);
+        int wanted = bfloat16Kernels ? ThreadsBFloat16Default : ThreadsFloat32Default;
+        int current;
+        do
+        {
+            current = Volatile.Read(ref threadsConfigured);
+            if (current == ThreadsByUser || current == wanted) return;
+        } while (Interlocked.CompareExchange(ref threadsConfigured, wanted, current) != current);
+        var (intraOp, blas) = DefaultThreads(Environment.ProcessorCount, bfloat16Kernels);
         NativeMethods.Check(NativeMethods.SetNumThreads(intraOp, blas));
     }
 
-    /// <summary>The (libtorch, OpenBLAS) thread counts <see cref="EnsureDefaultThreads"/> uses for a core count.</summary>
-    public static (int IntraOp, int Blas) DefaultThreads(int cores) => cores <= 2 ? (1, Math.Max(cores, 1)) : (cores, 1);
+    /// <summary>
+    /// The (libtorch, OpenBLAS) thread counts <see cref="EnsureDefaultThreads"/> uses for a core count and path.
+    /// float32 (OpenBLAS does the matrix products): up to 2 cores, 1 libtorch thread and all cores for OpenBLAS (measured
+    /// on a 2-vCPU machine: an MLP training step took 33 ms at 1/2, 53 ms at 1/1 and 2/1, 110+ ms at 2/2, where both pools
+    /// spin against each other); more cores, all of them for libtorch and 1 for OpenBLAS. libtorch itself defaults to 1
+    /// thread in Debian's build.
+    /// bfloat16: oneDNN runs the products on libtorch's own (OpenMP) pool and OpenBLAS is idle, so all cores go to
+    /// libtorch and 1 to OpenBLAS. Measured with PyTorch 1.13 on 2 vCPUs with AVX512_BF16 (issue 14): bfloat16 linear
+    /// layers of this project's MLP ran at 183–372 GFLOP/s on 1 thread and 500–528 GFLOP/s on 2.
+    /// </summary>
+    public static (int IntraOp, int Blas) DefaultThreads(int cores, bool bfloat16Kernels = false)
+    {
+        cores = Math.Max(cores, 1);
+        if (bfloat16Kernels) return (cores, 1);
+        return cores <= 2 ? (1, cores) : (cores, 1);
+    }
 
     /// <summary>
     /// Path of the BLAS library libtorch uses for matrix multiplies ("" when none was found). Debian's

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using SimVae.Evaluation;
 using SimVae.Evaluation.Comparison;
+using SimVae.Torch;
 using Spectre.Console;
 
 namespace SimVae.Cli.Commands;
@@ -34,12 +35,13 @@ internal static class CompareCommand
         var logEvery = new Option<int>("--log-every") { Description = "Steps between training progress reports (and logged losses)", DefaultValueFactory = _ => defaults.LogEvery };
         var outputFolder = new Option<string>("--output", "-o") { Description = "Report folder to write (created; existing report files are replaced)", DefaultValueFactory = _ => defaults.OutputFolder };
         var device = CommonOptions.Device();
+        var precision = CommonOptions.Precision();
         foreach (var o in new[] { epochs, mlpEpochs, gmmInits, logEvery }) Positive(o);
 
         var command = new Command("compare",
             "Train methods with several seeds under one budget, evaluate every probe on the content and style tasks, and write a report folder (report.md, report.json, SVG, PNG)")
         {
-            dataset, dataPath, methods, seeds, epochs, maxSteps, trainImages, testImages, syntheticCount, styleTrain, beta, mlpEpochs, gmmInits, logEvery, outputFolder, device,
+            dataset, dataPath, methods, seeds, epochs, maxSteps, trainImages, testImages, syntheticCount, styleTrain, beta, mlpEpochs, gmmInits, logEvery, outputFolder, device, precision,
         };
         command.SetAction(r =>
         {
@@ -60,6 +62,7 @@ internal static class CompareCommand
                 LogEvery = r.GetValue(logEvery),
                 OutputFolder = r.GetValue(outputFolder)!,
                 Device = CommonOptions.ResolveDevice(r.GetValue(device)!),
+                Precision = PrecisionPolicy.Parse(r.GetValue(precision)!),
                 Probes = new ProbeOptions
                 {
                     MlpOptions = new MlpProbeOptions { Epochs = r.GetValue(mlpEpochs) },

@@ -17,9 +17,12 @@ internal static class InfoCommand
         command.SetAction(r =>
         {
             TorchRuntime.EnsureDefaultThreads();
+            var auto = PrecisionPolicy.Resolve(Precision.Auto, Device.Auto);
             var runtime = new RuntimeInfo(
                 ModelBundle.CurrentLibraryVersion, TorchRuntime.TorchVersion, TorchRuntime.Threads, Environment.ProcessorCount,
-                TorchRuntime.CudaDeviceCount, TorchRuntime.BlasLibrary, TorchRuntime.UsesReferenceBlas, RuntimeInformation.FrameworkDescription, RuntimeInformation.OSDescription, RuntimeInformation.ProcessArchitecture.ToString());
+                TorchRuntime.CudaDeviceCount, TorchRuntime.BlasLibrary, TorchRuntime.UsesReferenceBlas, RuntimeInformation.FrameworkDescription, RuntimeInformation.OSDescription, RuntimeInformation.ProcessArchitecture.ToString(),
+                new BFloat16Info(CpuFeatures.Avx512Bf16, CpuFeatures.AmxBf16, CpuFeatures.NativeBFloat16, PrecisionPolicy.Name(auto), PrecisionPolicy.ExplainAuto(Device.Auto),
+                    TorchRuntime.DefaultThreads(Environment.ProcessorCount, auto == Precision.BFloat16) is var (intra, blas) ? $"{intra} libtorch, {blas} BLAS" : ""));
             BundleInfo? bundleInfo = null;
             if (r.GetValue(model) is { } path)
             {
@@ -46,6 +49,8 @@ internal static class InfoCommand
                 grid.AddRow("SimVae", CliOutput.E(runtime.SimVae));
                 grid.AddRow("libtorch", CliOutput.E(runtime.Libtorch));
                 grid.AddRow("CPU threads", $"{runtime.TorchThreads} libtorch threads, {runtime.ProcessorCount} processors");
+                grid.AddRow("bfloat16", CliOutput.E($"{CpuFeatures.Describe()}: native {(runtime.BFloat16.Native ? "yes" : "no")}"));
+                grid.AddRow("precision auto", CliOutput.E($"{runtime.BFloat16.AutoExplained}; default threads {runtime.BFloat16.AutoThreads}"));
                 grid.AddRow("CUDA devices", runtime.CudaDevices == 0 ? "none" : runtime.CudaDevices.ToString());
                 grid.AddRow("BLAS", CliOutput.E(runtime.Blas.Length == 0 ? "unknown" : runtime.Blas) +
                     (runtime.ReferenceBlas ? " [yellow](reference BLAS: training is ~20x slower; apt-get install libopenblas0-pthread)[/]" : ""));
@@ -73,7 +78,10 @@ internal static class InfoCommand
     }
 
     internal sealed record RuntimeInfo(string SimVae, string Libtorch, int TorchThreads, int ProcessorCount, int CudaDevices, string Blas, bool ReferenceBlas,
-        string DotNet, string Os, string Architecture);
+        string DotNet, string Os, string Architecture, BFloat16Info BFloat16);
+
+    /// <summary>What the CPU offers for bfloat16 and what <c>--precision auto</c> picks here (with its thread default).</summary>
+    internal sealed record BFloat16Info(bool Avx512Bf16, bool AmxBf16, bool Native, string Auto, string AutoExplained, string AutoThreads);
 
     internal sealed record BundleInfo(string Path, string Method, int FormatVersion, int FeatureDimension, string Input, string LibraryVersion,
         string LibtorchVersion, DateTimeOffset CreatedUtc, string TrainingData, string WeightsSha256, long Bytes, JsonElement Options);

@@ -38,6 +38,7 @@ internal static class TrainCommand
         var epochs = Positive(new Option<int>("--epochs", "-e") { Description = "Passes over the data set", DefaultValueFactory = _ => 5 });
         var maxSteps = new Option<long?>("--max-steps") { Description = "Stop after this many optimiser steps in total (overrides --epochs)" };
         var device = CommonOptions.Device();
+        var precision = CommonOptions.Precision();
         var seed = new Option<int>("--seed") { Description = "Seed of weights, data order, augmentations and sampling noise", DefaultValueFactory = _ => 1234 };
         var outputPath = new Option<string>("--output", "-o") { Description = "Model bundle to write", DefaultValueFactory = _ => "model.simvae" };
         var checkpoint = new Option<string?>("--checkpoint") { Description = "Checkpoint file (default: <output>.ckpt); written every --checkpoint-every steps, at the end and on Ctrl+C" };
@@ -49,7 +50,7 @@ internal static class TrainCommand
         var command = new Command("train", "Train a self-supervised model on a data set and save it as a model bundle")
         {
             method, dataset, dataPath, limit, backbone, latent, views, batch, lr, beta, augmentation, imageSize, channels,
-            epochs, maxSteps, device, seed, outputPath, checkpoint, resume, checkpointEvery, logEvery, metrics,
+            epochs, maxSteps, device, precision, seed, outputPath, checkpoint, resume, checkpointEvery, logEvery, metrics,
         };
         command.SetAction(r =>
         {
@@ -66,6 +67,7 @@ internal static class TrainCommand
                 Epochs = r.GetValue(epochs), MaxSteps = r.GetValue(maxSteps), Device = CommonOptions.ResolveDevice(r.GetValue(device)!),
                 Seed = r.GetValue(seed), LogEvery = r.GetValue(logEvery), CheckpointPath = checkpointPath,
                 CheckpointEvery = r.GetValue(checkpointEvery), MetricsPath = r.GetValue(metrics),
+                Precision = PrecisionPolicy.Parse(r.GetValue(precision)!),
             };
             if (trainerOptions.MaxSteps is < 1) throw CliException.Usage("--max-steps must be at least 1");
             EnsureFolder(bundlePath);
@@ -81,10 +83,11 @@ internal static class TrainCommand
         long batchesPerEpoch = data.Count / options.BatchImages;
         long planned = trainerOptions.MaxSteps ?? trainerOptions.Epochs * batchesPerEpoch;
         output.Info($"Training [bold]{CliOutput.E(options.MethodName)}[/] ({CliOutput.E(options.Backbone)}, d = {options.LatentDim}, {options.BatchImages} images × {options.Views} views per step) " +
-                    $"on {CliOutput.E(data)} for {planned} steps on {CliOutput.E(trainerOptions.Device)}" + (resuming ? $", resuming from '{CliOutput.E(trainerOptions.CheckpointPath)}'" : ""));
+                    $"on {CliOutput.E(data)} for {planned} steps on {CliOutput.E(trainerOptions.Device)} in {PrecisionPolicy.Name(PrecisionPolicy.Resolve(trainerOptions.Precision, trainerOptions.Device))}" + (resuming ? $", resuming from '{CliOutput.E(trainerOptions.CheckpointPath)}'" : ""));
         if (!trainerOptions.Device.IsCuda && TorchRuntime.UsesReferenceBlas && !output.Quiet)
             output.Error.WriteLine($"simvae: warning: libtorch uses the reference BLAS ({TorchRuntime.BlasLibrary}); training will be ~20x slower. Install OpenBLAS: apt-get install libopenblas0-pthread");
         var trainer = new Trainer(trainerOptions);
+        CommonOptions.WarnIfSlowPrecision(output, trainer.Precision, trainerOptions.Device);
         TrainingProgress? last = null;
         trainer.Progress += p => last = p;
         var clock = Stopwatch.StartNew();
@@ -132,7 +135,8 @@ internal static class TrainCommand
         ModelBundle.Save(bundlePath, model, DataFingerprint.Of(data));
         var seconds = clock.Elapsed.TotalSeconds;
         var result = new TrainResult("train", options.MethodName, data.Name, data.Count, last?.Step ?? 0, last?.TotalSteps ?? planned,
-            losses, last?.ViewsPerSecond, seconds, Path.GetFullPath(bundlePath), Path.GetFullPath(trainerOptions.CheckpointPath!), trainerOptions.Device.ToString());
+            losses, last?.ViewsPerSecond, seconds, Path.GetFullPath(bundlePath), Path.GetFullPath(trainerOptions.CheckpointPath!), trainerOptions.Device.ToString(),
+            PrecisionPolicy.Name(trainer.Precision));
         output.Result(result, () =>
         {
             output.Console.MarkupLine($"Saved [bold]{CliOutput.E(bundlePath)}[/] ({CliOutput.E(options.MethodName)}, {model.FeatureDimension} features) after {result.Steps} steps in {seconds:F1} s" +
@@ -208,5 +212,5 @@ internal static class TrainCommand
 
     /// <summary>The JSON result of <c>simvae train</c>.</summary>
     internal sealed record TrainResult(string Command, string Method, string Dataset, int Images, long Steps, long TotalSteps,
-        IReadOnlyDictionary<string, double> Losses, double? ViewsPerSecond, double Seconds, string Output, string Checkpoint, string Device);
+        IReadOnlyDictionary<string, double> Losses, double? ViewsPerSecond, double Seconds, string Output, string Checkpoint, string Device, string Precision);
 }

@@ -13,16 +13,27 @@ public static partial class Functional
     private static readonly Op AdaptiveAvgPool2dOp = new("aten::adaptive_avg_pool2d");
     private static readonly Op AdaptiveMaxPool2dOp = new("aten::adaptive_max_pool2d");
 
-    /// <summary><c>x @ weight.T + bias</c>.</summary>
-    public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias = null) => LinearOp.Call(x, weight, bias);
+    /// <summary><c>x @ weight.T + bias</c> (bfloat16-rounded inside a <see cref="BFloat16Emulation"/> region).</summary>
+    public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias = null) =>
+        WithOperands(x, weight, bias, (input, w, b) => LinearOp.Call(input, w, b));
 
-    /// <summary>2-D convolution of NCHW input with an (out, in/groups, kH, kW) weight.</summary>
+    /// <summary>2-D convolution of NCHW input with an (out, in/groups, kH, kW) weight (bfloat16-rounded inside a <see cref="BFloat16Emulation"/> region).</summary>
     public static Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias = null, long stride = 1, long padding = 0, long dilation = 1, long groups = 1) =>
-        Conv2dOp.Call(x, weight, bias, new[] { stride, stride }, new[] { padding, padding }, new[] { dilation, dilation }, groups);
+        WithOperands(x, weight, bias, (input, w, b) => Conv2dOp.Call(input, w, b, new[] { stride, stride }, new[] { padding, padding }, new[] { dilation, dilation }, groups));
 
-    /// <summary>Transposed 2-D convolution with an (in, out/groups, kH, kW) weight.</summary>
+    /// <summary>Transposed 2-D convolution with an (in, out/groups, kH, kW) weight (bfloat16-rounded inside a <see cref="BFloat16Emulation"/> region).</summary>
     public static Tensor ConvTranspose2d(Tensor x, Tensor weight, Tensor? bias = null, long stride = 1, long padding = 0, long outputPadding = 0, long groups = 1, long dilation = 1) =>
-        ConvTranspose2dOp.Call(x, weight, bias, new[] { stride, stride }, new[] { padding, padding }, new[] { outputPadding, outputPadding }, groups, new[] { dilation, dilation });
+        WithOperands(x, weight, bias, (input, w, b) => ConvTranspose2dOp.Call(input, w, b, new[] { stride, stride }, new[] { padding, padding }, new[] { outputPadding, outputPadding }, groups, new[] { dilation, dilation }));
+
+    // Runs a matrix-product layer as is, or, inside a BFloat16Emulation region, on bfloat16-rounded float32 operands
+    // with its result rounded as well (what autocast's bfloat16 kernels return).
+    private static Tensor WithOperands(Tensor x, Tensor weight, Tensor? bias, Func<Tensor, Tensor, Tensor?, Tensor> layer)
+    {
+        if (!BFloat16Emulation.IsActive || x.DType != ScalarType.Float32) return layer(x, weight, bias);
+        using var scope = DisposeScope.Open();
+        var result = BFloat16Emulation.Round(layer(BFloat16Emulation.Round(x), BFloat16Emulation.Round(weight), bias is null ? null : BFloat16Emulation.Round(bias)));
+        return result.MoveToOuterScope();
+    }
 
     /// <summary>
     /// Batch normalisation. In training mode uses batch statistics and updates the running ones in place

@@ -15,6 +15,9 @@ public sealed record FitOptions
     /// <summary>Progress is reported every this many steps (default <see cref="Defaults.LogEvery"/>).</summary>
     public int LogEvery { get; init; } = Defaults.LogEvery;
 
+    /// <summary>Training precision (default <see cref="Torch.Precision.Auto"/>; see <see cref="Torch.PrecisionPolicy"/>).</summary>
+    public Torch.Precision Precision { get; init; } = Torch.Precision.Auto;
+
     /// <summary>Images per forward pass of the fitted transformer (default <see cref="Defaults.TransformBatchSize"/>).</summary>
     public int TransformBatchSize { get; init; } = Defaults.TransformBatchSize;
 
@@ -24,6 +27,7 @@ public sealed record FitOptions
         if (Epochs < 1 && MaxSteps is null) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "Epochs must be at least 1");
         if (MaxSteps is < 1) throw new ArgumentOutOfRangeException(nameof(MaxSteps), MaxSteps, "MaxSteps must be at least 1");
         if (LogEvery < 1) throw new ArgumentOutOfRangeException(nameof(LogEvery), LogEvery, "LogEvery must be at least 1");
+        if (!Enum.IsDefined(Precision)) throw new ArgumentOutOfRangeException(nameof(Precision), Precision, $"Precision must be one of {string.Join(", ", Enum.GetNames<Torch.Precision>())}");
         if (TransformBatchSize < 1) throw new ArgumentOutOfRangeException(nameof(TransformBatchSize), TransformBatchSize, "TransformBatchSize must be at least 1");
     }
 }

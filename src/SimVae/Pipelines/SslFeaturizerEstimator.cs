@@ -1,6 +1,7 @@
 using SimVae.Bundles;
 using SimVae.Data;
 using SimVae.Methods;
+using SimVae.Torch;
 using SimVae.Training;
 
 namespace SimVae.Pipelines;
@@ -61,11 +62,11 @@ public sealed class SslFeaturizerEstimator
         var trainer = new Trainer(new TrainerOptions
         {
             Epochs = FitOptions.Epochs, MaxSteps = FitOptions.MaxSteps, LogEvery = FitOptions.LogEvery,
-            Device = context.Device, Seed = context.Seed, Prefetch = 0,
+            Device = context.Device, Seed = context.Seed, Prefetch = 0, Precision = FitOptions.Precision,
         });
         trainer.Progress += p => context.Write(source,
             $"step {p.Step}/{p.TotalSteps} (epoch {p.Epoch}): " + string.Join(", ", p.Losses.Select(l => $"{l.Key} {l.Value:G5}")) + $", {p.ViewsPerSecond:F0} views/s", p);
-        context.Write(source, $"training on {images} ({context.Device}, seed {context.Seed})");
+        context.Write(source, $"training on {images} ({context.Device}, {PrecisionPolicy.Name(trainer.Precision)}, seed {context.Seed})");
         var model = trainer.CreateModel(options);
         try
         {

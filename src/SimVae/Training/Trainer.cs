@@ -25,13 +25,18 @@ public sealed class Trainer
         this.options.Validate();
     }
 
+    /// <summary>The precision this trainer's steps run in (<see cref="TrainerOptions.Precision"/> resolved for its device).</summary>
+    public Precision Precision => PrecisionPolicy.Resolve(options.Precision, options.Device);
+
+    private bool RunsBFloat16Kernels => !options.Device.IsCuda && Precision == Precision.BFloat16;
+
     /// <summary>Reports progress every <see cref="TrainerOptions.LogEvery"/> steps.</summary>
     public event Action<TrainingProgress>? Progress;
 
     /// <summary>Builds a freshly initialised model (seeded) on the trainer's device.</summary>
     public SslModel CreateModel(SslOptions method)
     {
-        TorchRuntime.EnsureDefaultThreads();
+        TorchRuntime.EnsureDefaultThreads(RunsBFloat16Kernels);
         TorchRuntime.ManualSeed((ulong)options.Seed);
         var model = SslModel.Create(method);
         model.To(options.Device);
@@ -53,7 +58,8 @@ public sealed class Trainer
             throw new ArgumentException($"{data.Name} holds {data.Channels}×{data.Height}×{data.Width} images but the model expects {o.Channels}×{o.Height}×{o.Width}", nameof(data));
         if (data.Count < o.BatchImages)
             throw new ArgumentException($"{data.Name} has {data.Count} images, fewer than one batch of {o.BatchImages}", nameof(data));
-        TorchRuntime.EnsureDefaultThreads();
+        var precision = PrecisionPolicy.Resolve(options.Precision, options.Device);
+        TorchRuntime.EnsureDefaultThreads(RunsBFloat16Kernels);
         using var loader = new DataLoader(data, new DataLoaderOptions
         {
             BatchSize = o.BatchImages, DropLast = true, Seed = options.Seed, Device = options.Device,
@@ -85,7 +91,7 @@ public sealed class Trainer
                 // Sampling noise depends only on (seed, step): the same step draws the same ε after a resume.
                 TorchRuntime.ManualSeed((ulong)Seeds.Derive(options.Seed, step, 3));
                 LossTerms loss;
-                using (options.MixedPrecision is { } reduced ? Autocast.Enable(reduced, options.Device.Type) : null)
+                using (PrecisionPolicy.Open(precision, options.Device.Type))
                     loss = model.Loss(batch.Images);
                 optimizer.ZeroGrad();
                 loss.Total.Backward();

@@ -24,10 +24,11 @@ public sealed record TrainerOptions
     /// <summary>Background batches prepared ahead of the step (0 = prepare on the training thread).</summary>
     public int Prefetch { get; init; } = 1;
     /// <summary>
-    /// Mixed precision: run each step's forward pass under <see cref="Autocast"/> in this type (bfloat16 recommended)
-    /// on <see cref="Device"/>; losses, parameters and gradients stay float32 (docs/gpu.md). Null (default): float32.
+    /// Precision of each step's forward pass on <see cref="Device"/> (default <see cref="Precision.Auto"/>, resolved by
+    /// <see cref="PrecisionPolicy.Resolve"/>): <see cref="Precision.BFloat16"/> runs it under <see cref="Autocast"/>;
+    /// losses, parameters, gradients and Adam's state stay float32 whatever the choice (docs/bf16.md).
     /// </summary>
-    public ScalarType? MixedPrecision { get; init; }
+    public Precision Precision { get; init; } = Precision.Auto;
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first invalid setting.</summary>
     public void Validate()
@@ -37,8 +38,7 @@ public sealed record TrainerOptions
         if (LogEvery < 1) throw new ArgumentOutOfRangeException(nameof(LogEvery), LogEvery, "LogEvery must be at least 1");
         if (CheckpointEvery < 1) throw new ArgumentOutOfRangeException(nameof(CheckpointEvery), CheckpointEvery, "CheckpointEvery must be at least 1");
         if (Prefetch < 0) throw new ArgumentOutOfRangeException(nameof(Prefetch), Prefetch, "Prefetch must not be negative");
-        if (MixedPrecision is { } t && t is not (ScalarType.BFloat16 or ScalarType.Float16))
-            throw new ArgumentOutOfRangeException(nameof(MixedPrecision), t, "MixedPrecision must be BFloat16, Float16 or null");
+        if (!Enum.IsDefined(Precision)) throw new ArgumentOutOfRangeException(nameof(Precision), Precision, $"Precision must be one of {string.Join(", ", Enum.GetNames<Precision>())}");
     }
 }
 

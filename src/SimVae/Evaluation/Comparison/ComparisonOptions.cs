@@ -49,6 +49,9 @@ public sealed record ComparisonOptions
     /// <summary>Training and featurization device.</summary>
     public Device Device { get; init; } = Device.Auto;
 
+    /// <summary>Training precision of every run (default <see cref="Precision.Auto"/>; see <see cref="PrecisionPolicy"/>).</summary>
+    public Precision Precision { get; init; } = Precision.Auto;
+
     /// <summary>Probe settings (the validation split is carved from each task's training rows).</summary>
     public ProbeOptions Probes { get; init; } = new();
 

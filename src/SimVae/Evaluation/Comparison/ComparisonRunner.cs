@@ -124,7 +124,7 @@ public static class ComparisonRunner
         var trainer = new Trainer(new TrainerOptions
         {
             Epochs = options.Epochs, MaxSteps = options.MaxSteps, Device = options.Device, Seed = seed,
-            LogEvery = options.LogEvery, MetricsPath = metricsPath, CheckpointPath = null,
+            LogEvery = options.LogEvery, MetricsPath = metricsPath, CheckpointPath = null, Precision = options.Precision,
         });
         var curve = new List<(double, double)>();
         long steps = 0;
