@@ -9,6 +9,10 @@
 //                         OnnxTransformer, one row per call: what a consumer without SimVae gets)
 //   ratio                 transform_rows_per_s / core_rows_per_s (target ≥ 0.5)
 //   max_abs_diff          largest difference between the stage's and the core's features
+//   core_bf16_rows_per_s  Featurizer.Transform under CPU bfloat16 autocast (features come back float32), at the bf16
+//                         thread default; on a CPU without native bfloat16 (bf16_native=0) libtorch runs it in scalar
+//                         loops, so only the first 1,000 test rows, once
+//   bf16_max_abs_diff     largest difference between the bf16 and the float32 core features (features are O(1))
 // Each timed figure is the best of --repeats runs. Options: --fit-rows N (default 10000), --repeats R (default 3).
 using System.Diagnostics;
 using System.Globalization;
@@ -61,10 +65,10 @@ float[] Consume(IDataView view)
     }
     return values;
 }
-double Best(Action run)
+double Best(Action run, int? times = null)
 {
     double best = double.MaxValue;
-    for (int r = 0; r < repeats; r++)
+    for (int r = 0; r < (times ?? repeats); r++)
     {
         var watch = Stopwatch.StartNew();
         run();
@@ -77,9 +81,21 @@ double transform = Best(() => staged = Consume(stage.Transform(testView)));
 double coreSeconds = Best(() => core = featurizer.Transform(test).Values);
 double loadedSeconds = Best(() => Consume(loaded.Transform(testView)));
 float maxDiff = staged.Zip(core, (a, b) => Math.Abs(a - b)).Max();
+
+TorchRuntime.EnsureDefaultThreads(bfloat16Kernels: true);
+bool native = CpuFeatures.NativeBFloat16;
+var bf16Rows = native ? test : test.Subset(Enumerable.Range(0, 1000).ToArray());
+float[] bf16 = [];
+double bf16Seconds = Best(() =>
+{
+    using var region = Autocast.Enable(ScalarType.BFloat16, DeviceType.Cpu);
+    bf16 = featurizer.Transform(bf16Rows).Values;
+}, native ? null : 1);
+float bf16Diff = bf16.Zip(core, (a, b) => Math.Abs(a - b)).Max();
 string F(double v) => v.ToString("F0", CultureInfo.InvariantCulture);
 Console.WriteLine($"RESULT mlnet fit_rows_per_s={F(fitRows / fitSeconds)} transform_rows_per_s={F(test.Count / transform)} core_rows_per_s={F(test.Count / coreSeconds)} " +
-    $"loaded_rows_per_s={F(test.Count / loadedSeconds)} ratio={(coreSeconds / transform).ToString("F2", CultureInfo.InvariantCulture)} max_abs_diff={maxDiff.ToString("G3", CultureInfo.InvariantCulture)}");
+    $"loaded_rows_per_s={F(test.Count / loadedSeconds)} ratio={(coreSeconds / transform).ToString("F2", CultureInfo.InvariantCulture)} max_abs_diff={maxDiff.ToString("G3", CultureInfo.InvariantCulture)} " +
+    $"core_bf16_rows_per_s={F(bf16Rows.Count / bf16Seconds)} bf16_max_abs_diff={bf16Diff.ToString("G3", CultureInfo.InvariantCulture)} bf16_native={(native ? 1 : 0)}");
 
 /// <summary>A FashionMNIST row as ExtractPixels gives it: 0–255 floats.</summary>
 internal sealed class Row

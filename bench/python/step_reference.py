@@ -5,7 +5,7 @@ plus per-operator call overhead (a + b on 1-element tensors). Same measurement a
 
 Run with Debian's /usr/bin/python3 (torch 1.13, the same libtorch as the C# side). Set OPENBLAS_NUM_THREADS
 in the environment at process start; --threads sets torch.set_num_threads.
-Prints one line: "PYTHON threads=N blas=M foreach=F step_ms=... fwd_ms=... bwd_ms=... opt_ms=... op_us=..." (medians).
+Prints one line: "PYTHON threads=N blas=M foreach=F precision=fp32|bf16 step_ms=... fwd_ms=... bwd_ms=... opt_ms=... op_us=..." (medians).
 """
 import argparse
 import os
@@ -22,6 +22,7 @@ def main():
     ap.add_argument("--steps", type=int, default=50)
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--foreach", action="store_true", help="Adam(foreach=True) (multi-tensor); default is PyTorch's CPU default")
+    ap.add_argument("--bf16", action="store_true", help="forward pass under torch.autocast('cpu', dtype=torch.bfloat16); loss in float32")
     ap.add_argument("--op-only", action="store_true")
     ap.add_argument("--no-op", action="store_true")
     a = ap.parse_args()
@@ -45,7 +46,9 @@ def main():
 
         def step():
             t0 = time.perf_counter()
-            loss = bce(model(x), x, reduction="sum")
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=a.bf16):
+                logits = model(x)
+            loss = bce(logits.float(), x, reduction="sum")
             t1 = time.perf_counter()
             loss.backward()
             t2 = time.perf_counter()
@@ -90,7 +93,7 @@ def main():
         op_us = statistics.median(us)
 
     print(f"PYTHON threads={a.threads} blas={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')} "
-          f"foreach={int(a.foreach)} step_ms={step_ms:.3f} best_ms={best_ms:.3f} fwd_ms={fwd_ms:.3f} bwd_ms={bwd_ms:.3f} "
+          f"foreach={int(a.foreach)} precision={'bf16' if a.bf16 else 'fp32'} step_ms={step_ms:.3f} best_ms={best_ms:.3f} fwd_ms={fwd_ms:.3f} bwd_ms={bwd_ms:.3f} "
           f"opt_ms={opt_ms:.3f} op_us={op_us:.3f}")
 
 

@@ -11,9 +11,12 @@ ratio (0.75, 1.3)) then RandomVerticalFlip, then ToTensor.
 Run with Debian's interpreter (/usr/bin/python3, torch 1.13 + torchvision). OpenBLAS reads its thread count
 when the library loads, so --blas-threads is put into the environment before torch is imported.
 
+--bf16 runs the forward pass under torch.autocast("cpu", dtype=torch.bfloat16) (the loss in float32 on float32
+copies of the network outputs, as the C# methods do); parameters and Adam stay float32.
+
 Prints one JSON line per DataLoader setting (num_workers 0 and 2) plus a compute-only line (one fixed,
 pre-augmented batch, no data loading):
-  {"torch_threads": T, "blas_threads": B, "workers": W, "views_per_s": ..., "steps": ..., "seconds": ...}
+  {"torch_threads": T, "blas_threads": B, "workers": W, "precision": "fp32"|"bf16", "views_per_s": ..., "steps": ..., "seconds": ...}
 """
 import argparse
 import gzip
@@ -31,6 +34,7 @@ parser.add_argument("--steps", type=int, default=150)
 parser.add_argument("--compute-steps", type=int, default=50, help="0 skips the compute-only measurement")
 parser.add_argument("--data", default=os.environ.get("SIMVAE_DATA", "/usr/share/datasets/fashion-mnist"))
 parser.add_argument("--seed", type=int, default=1234)
+parser.add_argument("--bf16", action="store_true", help="forward pass under CPU autocast in bfloat16")
 args = parser.parse_args()
 
 os.environ["OPENBLAS_NUM_THREADS"] = str(args.blas_threads)
@@ -54,6 +58,7 @@ BATCH_IMAGES = 64
 VAR_Z_Y = 0.15
 LOG_VAR_X = -4.6
 LOG_2PI_PLUS_1 = float(np.log(2 * np.pi) + 1)
+PRECISION = "bf16" if args.bf16 else "fp32"
 
 
 def read_idx_images(path):
@@ -89,10 +94,12 @@ class SimVAE(nn.Module):
         """x: [N, J, 1, 28, 28] in [0, 1]; returns the summed negative ELBO_SSL."""
         n, j = x.shape[0], x.shape[1]
         flat = x.reshape(n * j, -1)
-        stats = self.encoder(flat)
-        mean, log_var = stats.chunk(2, dim=1)
-        z = mean + torch.exp(0.5 * log_var) * torch.randn_like(mean)
-        logits = self.decoder(z)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
+            stats = self.encoder(flat)
+            mean, log_var = stats.chunk(2, dim=1)
+            z = mean + torch.exp(0.5 * log_var) * torch.randn_like(mean)
+            logits = self.decoder(z)
+        logits, z, log_var = logits.float(), z.float(), log_var.float()
         recon = F.binary_cross_entropy_with_logits(logits, flat, reduction="sum") / np.exp(LOG_VAR_X)
         entropy = 0.5 * (log_var + LOG_2PI_PLUS_1).sum()
         zg = z.view(n, j, -1)
@@ -147,7 +154,7 @@ def main():
         if not torch.isfinite(loss):
             raise SystemExit(f"reference loss is {loss.item()}")
         print(json.dumps({"kind": "end_to_end", "torch_threads": args.torch_threads, "blas_threads": args.blas_threads,
-                          "workers": workers, "steps": args.steps, "seconds": round(seconds, 3),
+                          "workers": workers, "precision": PRECISION, "steps": args.steps, "seconds": round(seconds, 3),
                           "views_per_s": round(args.steps * BATCH_IMAGES * VIEWS / seconds, 1), "blas_library": blas_library()}), flush=True)
         del loader
 
@@ -160,7 +167,7 @@ def main():
             step(x)
         seconds = time.perf_counter() - start
         print(json.dumps({"kind": "compute_only", "torch_threads": args.torch_threads, "blas_threads": args.blas_threads,
-                          "workers": None, "steps": args.compute_steps, "seconds": round(seconds, 3),
+                          "workers": None, "precision": PRECISION, "steps": args.compute_steps, "seconds": round(seconds, 3),
                           "views_per_s": round(args.compute_steps * BATCH_IMAGES * VIEWS / seconds, 1)}), flush=True)
 
 

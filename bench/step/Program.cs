@@ -2,8 +2,8 @@
 // Adam lr 1e-3, loss = BCE-with-logits (sum) against the random 0/1 input; plus per-operator call overhead.
 // The same measurement in PyTorch: bench/python/step_reference.py. Driver: bench/step/run.sh.
 //
-// Usage: SimVae.Bench.Step [--threads N] [--blas M] [--warmup 20] [--steps 50] [--repeats 5] [--op-only] [--no-op]
-// Prints one line: "CSHARP threads=N blas=M step_ms=… fwd_ms=… bwd_ms=… opt_ms=… op_us=…" (medians).
+// Usage: SimVae.Bench.Step [--threads N] [--blas M] [--warmup 20] [--steps 50] [--repeats 5] [--op-only] [--no-op] [--precision fp32|bf16|bf16-emulated]
+// Prints one line: "CSHARP threads=N blas=M precision=P step_ms=… fwd_ms=… bwd_ms=… opt_ms=… op_us=…" (medians).
 using System.Diagnostics;
 using System.Globalization;
 using SimVae.Torch;
@@ -13,6 +13,7 @@ using F = SimVae.Torch.Functional;
 
 int threads = 2, blas = 1, warmup = 20, steps = 50, repeats = 5;
 bool opOnly = false, noOp = false;
+var precision = Precision.Float32;
 for (int i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -24,6 +25,7 @@ for (int i = 0; i < args.Length; i++)
         case "--repeats": repeats = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--op-only": opOnly = true; break;
         case "--no-op": noOp = true; break;
+        case "--precision": precision = PrecisionPolicy.Parse(args[++i]); break;
         default: Console.Error.WriteLine($"unknown argument {args[i]}"); return 2;
     }
 }
@@ -53,8 +55,9 @@ if (!opOnly)
     {
         using var scope = DisposeScope.Open();
         long t0 = Stopwatch.GetTimestamp();
-        var logits = model.Forward(x);
-        var loss = F.BinaryCrossEntropyWithLogits(logits, x, Reduction.Sum);
+        Tensor logits;
+        using (PrecisionPolicy.Open(precision, DeviceType.Cpu)) logits = model.Forward(x);
+        var loss = F.BinaryCrossEntropyWithLogits(Autocast.ToFloat32(logits), x, Reduction.Sum);
         long t1 = Stopwatch.GetTimestamp();
         loss.Backward();
         long t2 = Stopwatch.GetTimestamp();
@@ -106,7 +109,7 @@ if (!noOp)
 }
 
 Console.WriteLine(string.Create(inv,
-    $"CSHARP threads={threads} blas={blas} step_ms={stepMs:F3} best_ms={bestMs:F3} fwd_ms={fwdMs:F3} bwd_ms={bwdMs:F3} opt_ms={optMs:F3} op_us={opUs:F3} live_tensors={TorchRuntime.LiveTensorCount}"));
+    $"CSHARP threads={threads} blas={blas} precision={PrecisionPolicy.Name(precision)} step_ms={stepMs:F3} best_ms={bestMs:F3} fwd_ms={fwdMs:F3} bwd_ms={bwdMs:F3} opt_ms={optMs:F3} op_us={opUs:F3} live_tensors={TorchRuntime.LiveTensorCount}"));
 return 0;
 
 static double Median(List<double> v)

@@ -5,6 +5,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using SimVae.Data;
+using SimVae.Losses;
 using SimVae.Methods;
 using SimVae.Torch;
 using SimVae.Torch.Optim;
@@ -13,7 +14,8 @@ using SimVae.Training;
 var settings = Settings.Parse(args);
 TorchRuntime.SetThreads(settings.Intra, settings.Blas);
 var data = FashionMnist.Load(DataSplit.Train);
-Console.Error.WriteLine($"[bench-train] FashionMNIST train: {data.Count} images; libtorch {TorchRuntime.TorchVersion}; intra-op {TorchRuntime.Threads}, BLAS {settings.Blas}; warm-up {settings.Warmup}, timed {settings.Steps} steps");
+Console.Error.WriteLine($"[bench-train] FashionMNIST train: {data.Count} images; libtorch {TorchRuntime.TorchVersion}; intra-op {TorchRuntime.Threads}, BLAS {settings.Blas}; " +
+    $"{PrecisionPolicy.Name(settings.Precision)} ({CpuFeatures.Describe()}); warm-up {settings.Warmup}, timed {settings.Steps} steps");
 
 foreach (var method in settings.Methods)
 {
@@ -25,12 +27,12 @@ foreach (var method in settings.Methods)
         _ => throw new ArgumentException($"unknown method '{method}' (simvae, simclr, vicreg)"),
     };
     double rate = EndToEnd(options, data, settings);
-    Emit(("kind", "end_to_end"), ("method", method), ("intra", settings.Intra), ("blas", settings.Blas), ("prefetch", settings.Prefetch),
+    Emit(("kind", "end_to_end"), ("method", method), ("precision", PrecisionPolicy.Name(settings.Precision)), ("intra", settings.Intra), ("blas", settings.Blas), ("prefetch", settings.Prefetch),
         ("steps", settings.Steps), ("views_per_s", rate), ("peak_rss_mb", PeakRssMb()));
 }
 
 if (settings.ProfileSteps > 0) Profile(new SimVaeOptions(), data, settings);
-Emit(("kind", "process"), ("intra", settings.Intra), ("blas", settings.Blas), ("peak_rss_mb", PeakRssMb()), ("blas_library", BlasLibrary()));
+Emit(("kind", "process"), ("precision", PrecisionPolicy.Name(settings.Precision)), ("bf16_native", CpuFeatures.NativeBFloat16 ? 1 : 0), ("intra", settings.Intra), ("blas", settings.Blas), ("peak_rss_mb", PeakRssMb()), ("blas_library", BlasLibrary()));
 return 0;
 
 // Views per second over the timed steps, measured through Trainer's Progress event: the clock starts at the
@@ -38,7 +40,7 @@ return 0;
 static double EndToEnd(SslOptions options, ImageDataset data, Settings s)
 {
     long total = s.Warmup + s.Steps;
-    var trainer = new Trainer(new TrainerOptions { MaxSteps = total, Device = Device.Cpu, LogEvery = s.Warmup, Prefetch = s.Prefetch });
+    var trainer = new Trainer(new TrainerOptions { MaxSteps = total, Device = Device.Cpu, LogEvery = s.Warmup, Prefetch = s.Prefetch, Precision = s.Precision });
     using var model = trainer.CreateModel(options);
     var clock = new Stopwatch();
     trainer.Progress += p =>
@@ -79,7 +81,8 @@ static void Profile(SimVaeOptions options, ImageDataset data, Settings s)
         using var batch = batches.Current;
         t[0] = Lap(clock);
         var scope = DisposeScope.Open();
-        var loss = model.Loss(batch.Images);
+        LossTerms loss;
+        using (PrecisionPolicy.Open(s.Precision, DeviceType.Cpu)) loss = model.Loss(batch.Images);
         t[1] = Lap(clock);
         optimizer.ZeroGrad();
         loss.Total.Backward();
@@ -95,7 +98,7 @@ static void Profile(SimVaeOptions options, ImageDataset data, Settings s)
         }
     }
     double sum = times.Sum();
-    var fields = new List<(string, object)> { ("kind", "profile"), ("method", "simvae"), ("intra", s.Intra), ("blas", s.Blas), ("steps", timed) };
+    var fields = new List<(string, object)> { ("kind", "profile"), ("method", "simvae"), ("precision", PrecisionPolicy.Name(s.Precision)), ("intra", s.Intra), ("blas", s.Blas), ("steps", timed) };
     for (int k = 0; k < phases.Length; k++) fields.Add((phases[k] + "_ms", times[k] / timed));
     fields.Add(("step_ms", sum / timed));
     fields.Add(("views_per_s", timed * (double)options.BatchImages * options.Views / (sum / 1000)));
@@ -133,11 +136,11 @@ static void Emit(params (string Key, object Value)[] fields) =>
         var o => o.ToString(),
     }))));
 
-internal sealed record Settings(int Intra, int Blas, int Warmup, int Steps, int Prefetch, int ProfileSteps, string[] Methods)
+internal sealed record Settings(int Intra, int Blas, int Warmup, int Steps, int Prefetch, int ProfileSteps, string[] Methods, Precision Precision)
 {
     public static Settings Parse(string[] args)
     {
-        var s = new Settings(2, 1, 30, 300, 1, 0, ["simvae", "simclr", "vicreg"]);
+        var s = new Settings(2, 1, 30, 300, 1, 0, ["simvae", "simclr", "vicreg"], Precision.Float32);
         for (int i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -150,10 +153,12 @@ internal sealed record Settings(int Intra, int Blas, int Warmup, int Steps, int 
                 "--steps" => s with { Steps = NextInt() },
                 "--prefetch" => s with { Prefetch = NextInt() },
                 "--profile" => s with { ProfileSteps = NextInt() },
+                "--precision" => s with { Precision = PrecisionPolicy.Parse(Next()) },
                 "--methods" => s with { Methods = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
-                _ => throw new ArgumentException($"unknown argument '{args[i]}'. Usage: [--intra N] [--blas N] [--warmup N] [--steps N] [--prefetch N] [--profile N] [--methods simvae,simclr,vicreg]"),
+                _ => throw new ArgumentException($"unknown argument '{args[i]}'. Usage: [--intra N] [--blas N] [--warmup N] [--steps N] [--prefetch N] [--profile N] [--methods simvae,simclr,vicreg] [--precision fp32|bf16|bf16-emulated]"),
             };
         }
+        if (s.Precision == Precision.Auto) s = s with { Precision = PrecisionPolicy.Resolve(Precision.Auto, Device.Cpu) };
         if (s.Warmup < 1 || s.Steps < 1) throw new ArgumentException("--warmup and --steps must be at least 1");
         return s;
     }

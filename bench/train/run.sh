@@ -6,6 +6,9 @@
 # Step counts can be changed through the environment (defaults in brackets):
 #   WARMUP [30] STEPS [300] PROFILE_STEPS [50]           C# side
 #   PY_WARMUP [10] PY_STEPS [150] PY_COMPUTE_STEPS [30]  reference side
+#   BF16_WARMUP BF16_STEPS BF16_PROFILE_STEPS PY_BF16_WARMUP PY_BF16_STEPS   the bf16 runs: the same as above on a
+#                 CPU with native bfloat16 (avx512_bf16 or amx_bf16 in /proc/cpuinfo); elsewhere libtorch runs bf16
+#                 matrix products in scalar loops (~1 GFLOP/s, seconds per step), so they default to a few steps.
 #   BLAS_LIB_DIR  a folder holding libblas.so.3 (e.g. OpenBLAS's) put first on LD_LIBRARY_PATH for BOTH sides;
 #                 see README.md: Debian's default libblas.so.3 here is the slow netlib reference BLAS.
 set -euo pipefail
@@ -18,6 +21,12 @@ PY_WARMUP=${PY_WARMUP:-10}
 PY_STEPS=${PY_STEPS:-150}
 PY_COMPUTE_STEPS=${PY_COMPUTE_STEPS:-30}
 PY=${REFERENCE_PYTHON:-/usr/bin/python3}
+if grep -qwE 'avx512_bf16|amx_bf16' /proc/cpuinfo; then native_bf16=1; else native_bf16=0; fi
+BF16_WARMUP=${BF16_WARMUP:-$((native_bf16 ? WARMUP : 2))}
+BF16_STEPS=${BF16_STEPS:-$((native_bf16 ? STEPS : 6))}
+BF16_PROFILE_STEPS=${BF16_PROFILE_STEPS:-$((native_bf16 ? PROFILE_STEPS : 3))}
+PY_BF16_WARMUP=${PY_BF16_WARMUP:-$((native_bf16 ? PY_WARMUP : 1))}
+PY_BF16_STEPS=${PY_BF16_STEPS:-$((native_bf16 ? PY_STEPS : 4))}
 
 if [[ -n "${BLAS_LIB_DIR:-}" ]]; then
   export LD_LIBRARY_PATH="$BLAS_LIB_DIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
@@ -44,6 +53,16 @@ done
 
 echo "[train] C#: SimVAE at intra-op 2 / BLAS 1 ..." >&2
 "${bench[@]}" --intra 2 --blas 1 --methods simvae --warmup "$WARMUP" --steps "$STEPS" --profile "$PROFILE_STEPS" | tee -a "$log" >&2
+
+# bf16 (CPU autocast): both sides at the bf16 thread default (libtorch = all cores, OpenBLAS 1; TorchRuntime.DefaultThreads).
+cores=$(nproc)
+echo "[train] native bf16: $native_bf16. C#: SimVAE in bf16 at intra-op $cores / BLAS 1 (warm-up $BF16_WARMUP, timed $BF16_STEPS steps) ..." >&2
+"${bench[@]}" --precision bf16 --intra "$cores" --blas 1 --methods simvae --warmup "$BF16_WARMUP" --steps "$BF16_STEPS" --profile "$BF16_PROFILE_STEPS" | tee -a "$log" >&2
+bf16_workers=(0 2); ((native_bf16)) || bf16_workers=(0)
+echo "[train] reference in bf16 autocast: torch threads $cores, OpenBLAS 1 (warm-up $PY_BF16_WARMUP, timed $PY_BF16_STEPS steps) ..." >&2
+OPENBLAS_NUM_THREADS=1 "$PY" "$root/bench/python/train_reference.py" --bf16 --torch-threads "$cores" --blas-threads 1 \
+  --workers "${bf16_workers[@]}" --warmup "$PY_BF16_WARMUP" --steps "$PY_BF16_STEPS" --compute-steps "$((native_bf16 ? PY_COMPUTE_STEPS : 0))" \
+  | sed 's/^/REFERENCE /' | tee -a "$log" >&2
 echo "[train] load after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 
 "$PY" "$here/report.py" "$log"
