@@ -32,6 +32,7 @@ foreach (var method in settings.Methods)
 }
 
 if (settings.ProfileSteps > 0) Profile(new SimVaeOptions(), data, settings);
+if (settings.TraceSteps > 0) Trace(new SimVaeOptions(), data, settings);
 Emit(("kind", "process"), ("precision", PrecisionPolicy.Name(settings.Precision)), ("bf16_native", CpuFeatures.NativeBFloat16 ? 1 : 0), ("intra", settings.Intra), ("blas", settings.Blas), ("peak_rss_mb", PeakRssMb()), ("blas_library", BlasLibrary()));
 return 0;
 
@@ -59,35 +60,24 @@ static double EndToEnd(SslOptions options, ImageDataset data, Settings s)
 // forward = model.Loss, backward = ZeroGrad + Backward, optimizer = Adam.Step (fused native step).
 static void Profile(SimVaeOptions options, ImageDataset data, Settings s)
 {
-    TorchRuntime.ManualSeed(1234);
-    using var model = SslModel.Create(options);
-    model.Train();
-    using var loader = new DataLoader(data, new DataLoaderOptions
-    {
-        BatchSize = options.BatchImages, DropLast = true, Seed = 1234, Device = Device.Cpu, Prefetch = 0,
-        Transform = AugmentationNames.Create(options.Augmentation, options.Height, options.Views),
-    });
-    using var optimizer = new Adam(model.Parameters(), options.LearningRate, eps: options.AdamEpsilon);
+    using var loop = new StepLoop(options, data, s.Precision);
     var phases = new[] { "load_augment", "forward", "backward", "optimizer", "dispose" };
     var times = new double[phases.Length];
     var clock = new Stopwatch();
     int warmup = Math.Min(10, s.Warmup), step = 0, timed = 0;
-    using var batches = loader.Batches(new LoaderPosition(0, 0), 10).GetEnumerator();
     while (timed < s.ProfileSteps)
     {
         var t = new double[phases.Length];
         clock.Restart();
-        if (!batches.MoveNext()) throw new InvalidOperationException("loader ran out of batches");
-        using var batch = batches.Current;
+        using var batch = loop.NextBatch();
         t[0] = Lap(clock);
         var scope = DisposeScope.Open();
-        LossTerms loss;
-        using (PrecisionPolicy.Open(s.Precision, DeviceType.Cpu)) loss = model.Loss(batch.Images);
+        var loss = loop.Forward(batch);
         t[1] = Lap(clock);
-        optimizer.ZeroGrad();
+        loop.Optimizer.ZeroGrad();
         loss.Total.Backward();
         t[2] = Lap(clock);
-        optimizer.Step();
+        loop.Optimizer.Step();
         t[3] = Lap(clock);
         scope.Dispose();
         t[4] = Lap(clock);
@@ -103,6 +93,34 @@ static void Profile(SimVaeOptions options, ImageDataset data, Settings s)
     fields.Add(("step_ms", sum / timed));
     fields.Add(("views_per_s", timed * (double)options.BatchImages * options.Views / (sum / 1000)));
     Emit(fields.ToArray());
+}
+
+// The same loop under OperatorProfiler: the operators' self time per step, largest first, as "OPS" lines, plus the
+// step's wall time not inside any recorded operator (managed code, scope disposal, waiting).
+static void Trace(SimVaeOptions options, ImageDataset data, Settings s)
+{
+    using var loop = new StepLoop(options, data, s.Precision);
+    void Step()
+    {
+        using var batch = loop.NextBatch();
+        using var scope = DisposeScope.Open();
+        var loss = loop.Forward(batch);
+        loop.Optimizer.ZeroGrad();
+        loss.Total.Backward();
+        loop.Optimizer.Step();
+    }
+    for (int k = 0; k < 3; k++) Step();
+    string path = Path.Combine(Path.GetTempPath(), $"simvae-bench-train-{Environment.ProcessId}.trace.json");
+    var clock = Stopwatch.StartNew();
+    using (OperatorProfiler.Start(path))
+        for (int k = 0; k < s.TraceSteps; k++) Step();
+    double stepMs = clock.Elapsed.TotalMilliseconds / s.TraceSteps;
+    var entries = OperatorProfiler.Summarize(path);
+    File.Delete(path);
+    double attributed = entries.Sum(e => e.SelfMs) / s.TraceSteps;
+    foreach (var e in entries.Take(20).Append(new OperatorProfiler.Entry("outside_operators", s.TraceSteps, 0, Math.Max(0, stepMs - attributed) * s.TraceSteps)))
+        Emit(("kind", "ops"), ("precision", PrecisionPolicy.Name(s.Precision)), ("intra", s.Intra), ("op", e.Name.Replace(' ', '_')), ("calls_per_step", e.Calls / (double)s.TraceSteps),
+            ("self_ms", e.SelfMs / s.TraceSteps), ("share", e.SelfMs / s.TraceSteps / stepMs), ("step_ms", stepMs));
 }
 
 static double Lap(Stopwatch clock)
@@ -136,11 +154,11 @@ static void Emit(params (string Key, object Value)[] fields) =>
         var o => o.ToString(),
     }))));
 
-internal sealed record Settings(int Intra, int Blas, int Warmup, int Steps, int Prefetch, int ProfileSteps, string[] Methods, Precision Precision)
+internal sealed record Settings(int Intra, int Blas, int Warmup, int Steps, int Prefetch, int ProfileSteps, string[] Methods, Precision Precision, int TraceSteps)
 {
     public static Settings Parse(string[] args)
     {
-        var s = new Settings(2, 1, 30, 300, 1, 0, ["simvae", "simclr", "vicreg"], Precision.Float32);
+        var s = new Settings(2, 1, 30, 300, 1, 0, ["simvae", "simclr", "vicreg"], Precision.Float32, 0);
         for (int i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -153,13 +171,57 @@ internal sealed record Settings(int Intra, int Blas, int Warmup, int Steps, int 
                 "--steps" => s with { Steps = NextInt() },
                 "--prefetch" => s with { Prefetch = NextInt() },
                 "--profile" => s with { ProfileSteps = NextInt() },
+                "--trace" => s with { TraceSteps = NextInt() },
                 "--precision" => s with { Precision = PrecisionPolicy.Parse(Next()) },
                 "--methods" => s with { Methods = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
-                _ => throw new ArgumentException($"unknown argument '{args[i]}'. Usage: [--intra N] [--blas N] [--warmup N] [--steps N] [--prefetch N] [--profile N] [--methods simvae,simclr,vicreg] [--precision fp32|bf16|bf16-emulated]"),
+                _ => throw new ArgumentException($"unknown argument '{args[i]}'. Usage: [--intra N] [--blas N] [--warmup N] [--steps N] [--prefetch N] [--profile N] [--methods simvae,simclr,vicreg] [--precision fp32|bf16|bf16-emulated] [--trace STEPS]"),
             };
         }
         if (s.Precision == Precision.Auto) s = s with { Precision = PrecisionPolicy.Resolve(Precision.Auto, Device.Cpu) };
         if (s.Warmup < 1 || s.Steps < 1) throw new ArgumentException("--warmup and --steps must be at least 1");
         return s;
+    }
+}
+
+/// <summary>The Trainer's step taken apart for the profiles: seeded model, loader on this thread (Prefetch 0), Adam.</summary>
+internal sealed class StepLoop : IDisposable
+{
+    private readonly SslModel model;
+    private readonly DataLoader loader;
+    private readonly IEnumerator<DataBatch> batches;
+    private readonly Precision precision;
+
+    public StepLoop(SimVaeOptions options, ImageDataset data, Precision precision)
+    {
+        TorchRuntime.ManualSeed(1234);
+        model = SslModel.Create(options);
+        model.Train();
+        loader = new DataLoader(data, new DataLoaderOptions
+        {
+            BatchSize = options.BatchImages, DropLast = true, Seed = 1234, Device = Device.Cpu, Prefetch = 0,
+            Transform = AugmentationNames.Create(options.Augmentation, options.Height, options.Views),
+        });
+        Optimizer = new Adam(model.Parameters(), options.LearningRate, eps: options.AdamEpsilon);
+        batches = loader.Batches(new LoaderPosition(0, 0), 10).GetEnumerator();
+        this.precision = precision;
+    }
+
+    public Adam Optimizer { get; }
+
+    /// <summary>Raw images + batched augmentation.</summary>
+    public DataBatch NextBatch() => batches.MoveNext() ? batches.Current : throw new InvalidOperationException("loader ran out of batches");
+
+    /// <summary>model.Loss in the loop's precision.</summary>
+    public LossTerms Forward(DataBatch batch)
+    {
+        using (PrecisionPolicy.Open(precision, DeviceType.Cpu)) return model.Loss(batch.Images);
+    }
+
+    public void Dispose()
+    {
+        batches.Dispose();
+        Optimizer.Dispose();
+        loader.Dispose();
+        model.Dispose();
     }
 }

@@ -57,6 +57,10 @@ SVN_API int svn_cuda_synchronize(int32_t device);
 SVN_API int32_t svn_grad_enabled(void);
 SVN_API void svn_set_grad_enabled(int32_t enabled);
 SVN_API int64_t svn_live_tensors(void);
+/* Operator profiling (libtorch's legacy profiler, torch.autograd.profiler.profile): records every operator called on
+   this thread, backward included, until svn_profiler_stop, which writes them to trace_path as a Chrome trace (JSON). */
+SVN_API int svn_profiler_start(const char* trace_path, void** session);
+SVN_API int svn_profiler_stop(void* session);
 
 /* Tensors */
 SVN_API int svn_tensor_from_data(const void* data, int32_t dtype, const int64_t* shape, int32_t ndim,

@@ -3,6 +3,7 @@
 // (the same arithmetic as torch.optim.Adam / AdamW / SGD, so results match to rounding).
 #include <ATen/Parallel.h>
 #include <ATen/core/grad_mode.h>
+#include <ATen/record_function.h>
 #include <cmath>
 #include <thread>
 #include <vector>
@@ -88,6 +89,7 @@ int svn_adam_step(const svn_tensor* params, const svn_tensor* grads, const svn_t
   SVN_GUARD({
     const auto& c = *config;
     if (c.step < 1) throw std::invalid_argument("Adam step must be >= 1");
+    RECORD_FUNCTION("svn::adam_step", std::vector<c10::IValue>());  // visible to OperatorProfiler
     if (svn::adam_multi_tensor(params, grads, exp_avg, exp_avg_sq, count, c)) return 0;  // CUDA (cuda_api.cpp)
     at::NoGradGuard no_grad;
     double bc1 = 1.0 - std::pow(c.beta1, static_cast<double>(c.step));

@@ -5,6 +5,7 @@
 #include <link.h>
 #include <climits>
 #include <cstdlib>
+#include <torch/csrc/autograd/profiler_legacy.h>
 #include <torch/version.h>
 #include <cstring>
 #include "guard.h"
@@ -54,6 +55,17 @@ int svn_set_num_threads(int32_t intra_op_threads, int32_t blas_threads) {
     if (auto f = blas_thread_setter()) f(blas_threads < 1 ? 1 : blas_threads);
     svn::optimizer_threads = std::max(intra_op_threads, blas_threads);
   })
+}
+
+int svn_profiler_start(const char* trace_path, void** session) {
+  SVN_GUARD({
+    if (trace_path == nullptr || *trace_path == 0) throw std::invalid_argument("profiler trace path is empty");
+    *session = new torch::autograd::profiler::RecordProfile(std::string(trace_path));
+  })
+}
+
+int svn_profiler_stop(void* session) {
+  SVN_GUARD({ delete static_cast<torch::autograd::profiler::RecordProfile*>(session); })
 }
 
 const char* svn_blas_library(void) {

@@ -23,6 +23,8 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library, EntryPoint = "svn_grad_enabled")] internal static partial int GradEnabled();
     [LibraryImport(Library, EntryPoint = "svn_set_grad_enabled")] internal static partial void SetGradEnabled(int enabled);
     [LibraryImport(Library, EntryPoint = "svn_live_tensors")] internal static partial long LiveTensors();
+    [LibraryImport(Library, EntryPoint = "svn_profiler_start", StringMarshalling = StringMarshalling.Utf8)] internal static partial int ProfilerStart(string tracePath, out IntPtr session);
+    [LibraryImport(Library, EntryPoint = "svn_profiler_stop")] internal static partial int ProfilerStop(IntPtr session);
 
     [LibraryImport(Library, EntryPoint = "svn_tensor_from_data")]
     internal static partial int TensorFromData(void* data, int dtype, long* shape, int ndim, int deviceType, int deviceIndex, out IntPtr result);
