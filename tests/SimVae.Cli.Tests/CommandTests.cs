@@ -245,6 +245,24 @@ public sealed class CommandTests
         Assert.AreEqual(10, b.GetProperty("featureDimension").GetInt32());
         Assert.AreEqual("1x28x28", b.GetProperty("input").GetString());
         Assert.AreEqual("simvae", b.GetProperty("options").GetProperty("method").GetString());
+
+        var bf16 = root.GetProperty("runtime").GetProperty("bf16");
+        Assert.AreEqual(CpuFeatures.NativeBFloat16, bf16.GetProperty("native").GetBoolean());
+        Assert.AreEqual(PrecisionPolicy.Name(PrecisionPolicy.Resolve(Precision.Auto, Device.Auto)), bf16.GetProperty("auto").GetString());
+        StringAssert.Contains(run.Stdout, "precision auto");
+    }
+
+    [TestMethod]
+    public void TrainRunsTheRequestedPrecisionAndReportsIt()
+    {
+        var path = folder.File("emulated.simvae");
+        var run = Cli.Run(TinyTrain(path, "--json", "--precision", "bf16-emulated"));
+        Assert.AreEqual(0, run.ExitCode, run.ToString());
+        Assert.AreEqual("bf16-emulated", run.Json().GetProperty("precision").GetString());
+        Assert.IsTrue(double.IsFinite(run.Json().GetProperty("losses").GetProperty("loss").GetDouble()));
+        var auto = Cli.Run(TinyTrain(folder.File("auto.simvae"), "--json"));
+        Assert.AreEqual(0, auto.ExitCode, auto.ToString());
+        Assert.AreEqual(PrecisionPolicy.Name(PrecisionPolicy.Resolve(Precision.Auto, Device.Cpu)), auto.Json().GetProperty("precision").GetString());
     }
 
     [TestMethod]
@@ -271,6 +289,8 @@ public sealed class CommandTests
     [DataRow(new[] { "train", "--dataset", "mnist" }, "mnist")]
     [DataRow(new[] { "train", "--device", "tpu" }, "tpu")]
     [DataRow(new[] { "train", "--no-such-option" }, "--no-such-option")]
+    [DataRow(new[] { "train", "--precision", "fp16" }, "fp16")]
+    [DataRow(new[] { "compare", "--precision", "half" }, "half")]
     [DataRow(new[] { "featurize", "--output", "x.csv" }, "--model")]
     [DataRow(new[] { "frobnicate" }, "frobnicate")]
     [DataRow(new string[0], "command")]

@@ -49,8 +49,8 @@ internal static class InfoCommand
                 grid.AddRow("SimVae", CliOutput.E(runtime.SimVae));
                 grid.AddRow("libtorch", CliOutput.E(runtime.Libtorch));
                 grid.AddRow("CPU threads", $"{runtime.TorchThreads} libtorch threads, {runtime.ProcessorCount} processors");
-                grid.AddRow("bfloat16", CliOutput.E($"{CpuFeatures.Describe()}: native {(runtime.BFloat16.Native ? "yes" : "no")}"));
-                grid.AddRow("precision auto", CliOutput.E($"{runtime.BFloat16.AutoExplained}; default threads {runtime.BFloat16.AutoThreads}"));
+                grid.AddRow("bfloat16", CliOutput.E($"{CpuFeatures.Describe()}: native {(runtime.Bf16.Native ? "yes" : "no")}"));
+                grid.AddRow("precision auto", CliOutput.E($"{runtime.Bf16.AutoExplained}; default threads {runtime.Bf16.AutoThreads}"));
                 grid.AddRow("CUDA devices", runtime.CudaDevices == 0 ? "none" : runtime.CudaDevices.ToString());
                 grid.AddRow("BLAS", CliOutput.E(runtime.Blas.Length == 0 ? "unknown" : runtime.Blas) +
                     (runtime.ReferenceBlas ? " [yellow](reference BLAS: training is ~20x slower; apt-get install libopenblas0-pthread)[/]" : ""));
@@ -78,7 +78,7 @@ internal static class InfoCommand
     }
 
     internal sealed record RuntimeInfo(string SimVae, string Libtorch, int TorchThreads, int ProcessorCount, int CudaDevices, string Blas, bool ReferenceBlas,
-        string DotNet, string Os, string Architecture, BFloat16Info BFloat16);
+        string DotNet, string Os, string Architecture, BFloat16Info Bf16);
 
     /// <summary>What the CPU offers for bfloat16 and what <c>--precision auto</c> picks here (with its thread default).</summary>
     internal sealed record BFloat16Info(bool Avx512Bf16, bool AmxBf16, bool Native, string Auto, string AutoExplained, string AutoThreads);
