@@ -45,6 +45,14 @@ if profiles:
     for p in profiles:
         print(f"  {p['precision']:>9} {p['intra']:>8} {f(p['load_augment_ms']):>9.1f} {f(p['forward_ms']):>8.1f} {f(p['backward_ms']):>9.1f} "
               f"{f(p['optimizer_ms']):>7.1f} {f(p['dispose_ms']):>6.1f} {f(p['step_ms']):>7.1f} {f(p['views_per_s']):>8.0f}")
+ops = [r for r in cs if r["kind"] == "ops"]
+for precision in dict.fromkeys(r["precision"] for r in ops):
+    rows = [r for r in ops if r["precision"] == precision]
+    print()
+    print(f"C# SimVAE step, operators by self time ({precision}, intra-op {rows[0]['intra']}, OperatorProfiler; "
+          f"{f(rows[0]['step_ms']):.1f} ms per step while profiled)")
+    for r in rows:
+        print(f"  {r['op']:<60} {f(r['calls_per_step']):>6.1f} calls {f(r['self_ms']):>9.2f} ms {100 * f(r['share']):>5.1f}%")
 print()
 print("PyTorch 1.13 reference (authors' step, per-image torchvision augmentation on PIL images), views/s")
 print(f"  {'precision':>9} {'torch threads':>13} {'OpenBLAS':>8} {'workers=0':>10} {'workers=2':>10} {'compute only':>13}")

@@ -169,6 +169,45 @@ public class OptimizerTests
     }
 
     [TestMethod]
+    public void FusedAdamOverSeveralTensorsAgreesWithFloat64Reference()
+    {
+        // The fused step lays all tensors end to end and cuts them into one chunk per thread: with 2 threads the cut
+        // falls inside the 50,000-element tensor, and the small ones sit before, between and after it.
+        long[] sizes = [5, 50_000, 3, 40_001];
+        int before = TorchRuntime.Threads;
+        TorchRuntime.SetThreads(1, blasThreads: 2);
+        TorchRuntime.ManualSeed(11);
+        using var scope = DisposeScope.Open();
+        try
+        {
+            var p64 = sizes.Select(n => Tensor.Randn([n], ScalarType.Float64).RequiresGrad_()).ToArray();
+            var p32 = p64.Select(p => p.Detach().To(ScalarType.Float32).RequiresGrad_()).ToArray();
+            using var o32 = new Adam(p32, lr: 0.1, weightDecay: 1e-2);
+            using var o64 = new Adam(p64, lr: 0.1, weightDecay: 1e-2);
+            for (int step = 0; step < 3; step++)
+            {
+                for (int k = 0; k < sizes.Length; k++)
+                {
+                    var g = Tensor.Randn([sizes[k]], ScalarType.Float64);
+                    p64[k].Grad = g;
+                    p32[k].Grad = g.To(ScalarType.Float32);
+                }
+                o32.Step();
+                o64.Step();
+            }
+            for (int k = 0; k < sizes.Length; k++)
+            {
+                double maxDiff = (p32[k].To(ScalarType.Float64) - p64[k]).Abs().Max().ToDouble();
+                Assert.IsTrue(maxDiff < 1e-6, $"tensor {k} ({sizes[k]} elements): max |fused − reference| = {maxDiff}");
+            }
+        }
+        finally
+        {
+            TorchRuntime.SetThreads(before);
+        }
+    }
+
+    [TestMethod]
     public void FusedFloat32StepsAgreeWithFloat64Reference()
     {
         // float32 contiguous CPU tensors take the fused kernel; float64 ones take the ATen fallback (the
