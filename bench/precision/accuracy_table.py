@@ -4,11 +4,13 @@
 Usage: accuracy_table.py FP32_FOLDER BF16_FOLDER [BF16_LABEL]
 Reads <folder>/runs/<method>-seed<N>.json (written as each run finishes, so a partial grid can be tabulated) and
 prints a Markdown table: per method and seed, content linear / kNN and vertical-flip linear / kNN accuracies in both
-precisions, then per method the means, the mean difference (bf16 - fp32) and whether it is within 0.5 points.
+precisions, then per method the means, the mean difference (bf16 - fp32) with the float32 runs' seed-to-seed standard
+deviation for scale, and whether every difference is within 0.5 points.
 """
 import glob
 import json
 import os
+import statistics
 import sys
 
 fp32_dir, bf16_dir = sys.argv[1], sys.argv[2]
@@ -39,10 +41,12 @@ for m in sorted({m for m, _ in pairs}):
     seeds = [s for mm, s in pairs if mm == m]
     cells, ok = [], True
     for t, k, _ in METRICS:
-        x = sum(a[m, s]["tasks"][t]["scores"][k] for s in seeds) / len(seeds) * 100
-        y = sum(b[m, s]["tasks"][t]["scores"][k] for s in seeds) / len(seeds) * 100
+        xs = [a[m, s]["tasks"][t]["scores"][k] * 100 for s in seeds]
+        ys = [b[m, s]["tasks"][t]["scores"][k] * 100 for s in seeds]
+        x, y = statistics.mean(xs), statistics.mean(ys)
+        spread = f" (fp32 seed sd {statistics.stdev(xs):.2f})" if len(xs) > 1 else ""
         ok &= abs(y - x) <= 0.5
-        cells.append(f"{x:.2f} / {y:.2f} / {y - x:+.2f}")
+        cells.append(f"{x:.2f} / {y:.2f} / {y - x:+.2f}{spread}")
     print(f"| {m} | {','.join(map(str, seeds))} | " + " | ".join(cells) + f" | {'yes' if ok else 'NO'} |")
 missing = sorted((set(a) | set(b)) - set(pairs))
 if missing:
