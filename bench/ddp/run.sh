@@ -5,14 +5,14 @@
 # time each step spends in the gradient all-reduce, for several bucket sizes. Prints, last:
 #   RESULT ddp world=2 views_per_s_1proc=… views_per_s_2proc=… allreduce_ms_per_step=… overhead_pct=… bucket_kb=…
 # overhead_pct = all-reduce time / step time of the 2-worker run (default bucket size).
-# Environment (defaults in brackets): STEPS [60] timed steps after WARMUP [20]; THREADS [all processors]; BUCKETS_KB [256 1024 4096 65536].
+# Environment (defaults in brackets): STEPS [40] timed steps after WARMUP [10]; THREADS [all processors]; BUCKETS_KB [256 1024 65536].
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
-STEPS=${STEPS:-60}
-WARMUP=${WARMUP:-20}
+STEPS=${STEPS:-40}
+WARMUP=${WARMUP:-10}
 THREADS=${THREADS:-$(nproc)}
-BUCKETS_KB=${BUCKETS_KB:-"256 1024 4096 65536"}
+BUCKETS_KB=${BUCKETS_KB:-"256 1024 65536"}
 DEFAULT_KB=1024
 echo "[ddp] building Release ..." >&2
 dotnet build "$root/src/SimVae.Cli/SimVae.Cli.csproj" -c Release -nologo -v quiet -clp:ErrorsOnly >&2

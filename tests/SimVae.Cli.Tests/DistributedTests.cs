@@ -114,7 +114,7 @@ public sealed class DistributedTests
             string text;
             lock (output) text = output.ToString();
             Assert.AreEqual(ExitCodes.Device, process.ExitCode, text);
-            StringAssert.Contains(text, $"refused before the first step: rank 1's {named} differ from rank 0's");
+            StringAssert.Contains(text, $"refused before the first step: {named} mismatch between rank 0 and rank 1");
         }
         Assert.IsFalse(File.Exists(folder.File("run.simvae.ckpt")), "no step was taken");
     }

@@ -130,8 +130,11 @@ internal sealed class DataParallelRun : IDisposable
     /// <summary>Whether <paramref name="e"/> comes from a failed collective (then <see cref="Explain"/> names the rank).</summary>
     public bool IsCollectiveFailure(Exception e) => e is TorchException or DistributedException && group.CollectiveFailures > 0;
 
-    /// <summary>The failure with the rank that stopped or fell behind named (see <see cref="ProcessGroup.Explain"/>).</summary>
-    public DistributedException Explain(Exception e) => e as DistributedException is { FailedRanks.Count: > 0 } named ? named : group.Explain(e);
+    /// <summary>
+    /// The failure with the rank that stopped or fell behind named (see <see cref="ProcessGroup.Explain"/>); the group's
+    /// own collectives already explain theirs, a backward pass through the gather does not.
+    /// </summary>
+    public DistributedException Explain(Exception e) => e as DistributedException ?? group.Explain(e);
 
     /// <summary>Detaches the model from the run and leaves the group.</summary>
     public void Dispose()
@@ -154,7 +157,7 @@ internal sealed class DataParallelRun : IDisposable
         for (int r = 1; r < all.Length; r++)
             foreach (var (what, value) in all[0])
                 if (all[r].GetValueOrDefault(what) != value)
-                    throw new DistributedException($"refused before the first step: rank {r}'s {what} differ from rank 0's " +
+                    throw new DistributedException($"refused before the first step: {what} mismatch between rank 0 and rank {r} " +
                                                    $"(rank 0: {Clip(value)}; rank {r}: {Clip(all[r].GetValueOrDefault(what) ?? "none")})", [r]);
     }
 
