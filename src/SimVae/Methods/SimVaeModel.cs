@@ -49,10 +49,24 @@ public sealed class SimVaeModel : SslModel
     /// <summary>z = μ + σ·ε with ε ~ N(0, I) from libtorch's generator.</summary>
     public static Tensor Reparameterize(Tensor mean, Tensor logVar)
     {
+        using var noise = mean.RandnLike();
+        return Reparameterize(mean, logVar, noise);
+    }
+
+    /// <summary>z = μ + σ·ε for given noise ε.</summary>
+    public static Tensor Reparameterize(Tensor mean, Tensor logVar, Tensor noise)
+    {
         using var scope = DisposeScope.Open();
-        var z = mean + (logVar * 0.5).Exp() * mean.RandnLike();
+        var z = mean + (logVar * 0.5).Exp() * noise;
         return z.MoveToOuterScope();
     }
+
+    /// <summary>
+    /// SimVAE's loss is a sum over groups (the J views of one image): recon, entropy and the prior around the group's
+    /// mean ȳ never couple two images, so a rank's shard loss is exactly its part of the global batch's sum. Nothing
+    /// needs gathering; the trainer sums the ranks' gradients.
+    /// </summary>
+    protected internal override bool LossSumsOverImages => true;
 
     /// <inheritdoc />
     public override LossTerms Loss(Tensor views)
@@ -61,7 +75,7 @@ public sealed class SimVaeModel : SslModel
         int j = Options.Views;
         using var scope = DisposeScope.Open();
         var (mean, logVar) = Posterior(views);
-        var z = Reparameterize(mean, logVar);
+        var z = DataParallel is { } parallel ? Reparameterize(mean, logVar, ShardNoise(mean, j, n, parallel)) : Reparameterize(mean, logVar);
         var decoded = Decode(z);
         // Under mixed precision the loss is still computed in float32 (docs/gpu.md).
         using var float32 = Autocast.Disable();
@@ -98,6 +112,18 @@ public sealed class SimVaeModel : SslModel
         double priorVar = (Options.Loss.Prior == ContentPrior.Gaussian ? 1 : 0) + Options.Loss.VarZGivenY;
         var logPrior = (z.Square().Sum(1) / priorVar + Options.LatentDim * Math.Log(2 * Math.PI * priorVar)) * -0.5;
         return (recon - entropy - logPrior).MoveToOuterScope();
+    }
+
+    /// <summary>
+    /// ε for this rank's shard: the noise of the whole global batch ([J, W·N, d], view-major as one process would draw
+    /// it) narrowed to this rank's N images, so that W ranks sample exactly what one process with the global batch does.
+    /// </summary>
+    private static Tensor ShardNoise(Tensor mean, int views, long images, DataParallelContext parallel)
+    {
+        using var scope = DisposeScope.Open();
+        var global = Tensor.Randn([views, parallel.WorldSize * images, mean.Size(1)], mean.DType, mean.Device);
+        var mine = global.Narrow(1, parallel.Rank * images, images).Reshape(views * images, mean.Size(1));
+        return mine.MoveToOuterScope();
     }
 
     private static Tensor Group(Tensor rows, int views, long images) =>

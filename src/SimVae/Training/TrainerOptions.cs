@@ -29,6 +29,11 @@ public sealed record TrainerOptions
     /// losses, parameters, gradients and Adam's state stay float32 whatever the choice (docs/bf16.md).
     /// </summary>
     public Precision Precision { get; init; } = Precision.Auto;
+    /// <summary>
+    /// Data-parallel training over several processes (null, the default, or a world size of 1: this process alone).
+    /// Only rank 0 writes the checkpoint and the metrics and reports progress.
+    /// </summary>
+    public DataParallelOptions? DataParallel { get; init; }
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first invalid setting.</summary>
     public void Validate()
@@ -39,6 +44,7 @@ public sealed record TrainerOptions
         if (CheckpointEvery < 1) throw new ArgumentOutOfRangeException(nameof(CheckpointEvery), CheckpointEvery, "CheckpointEvery must be at least 1");
         if (Prefetch < 0) throw new ArgumentOutOfRangeException(nameof(Prefetch), Prefetch, "Prefetch must not be negative");
         if (!Enum.IsDefined(Precision)) throw new ArgumentOutOfRangeException(nameof(Precision), Precision, $"Precision must be one of {string.Join(", ", Enum.GetNames<Precision>())}");
+        DataParallel?.Validate();
     }
 }
 
@@ -47,8 +53,12 @@ public sealed record TrainerOptions
 /// <param name="TotalSteps">Steps planned.</param>
 /// <param name="Epoch">Current epoch (from 0).</param>
 /// <param name="Losses">The loss and its terms as the method computes them (SimVAE: summed over the batch, as the authors).</param>
-/// <param name="ViewsPerSecond">Training throughput since the previous report.</param>
-public sealed record TrainingProgress(long Step, long TotalSteps, int Epoch, IReadOnlyDictionary<string, double> Losses, double ViewsPerSecond);
+/// <param name="ViewsPerSecond">Training throughput since the previous report (of all ranks together in a data-parallel run).</param>
+public sealed record TrainingProgress(long Step, long TotalSteps, int Epoch, IReadOnlyDictionary<string, double> Losses, double ViewsPerSecond)
+{
+    /// <summary>In a data-parallel run: mean time per step of the gradient all-reduce since the previous report (ms); else null.</summary>
+    public double? AllReduceMsPerStep { get; init; }
+}
 
 /// <summary>Raised when the loss becomes NaN or infinite; the last good checkpoint is kept.</summary>
 public sealed class TrainingDivergedException(string message) : Exception(message);
