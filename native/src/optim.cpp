@@ -60,33 +60,21 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void sgd_kernel(
   }
 }
 
-// Runs body(k, begin, end) over every tensor k's elements [0, sizes[k]), the tensors laid end to end and cut into
-// up to svn::optimizer_threads contiguous chunks (this thread takes the first). One set of threads per optimizer
-// step, not per tensor: each spawn and join waits for the scheduler, which on a busy machine cost more than the
-// arithmetic (the step profile showed svn::adam_step at 15% of a SimVAE step). Not at::parallel_for: with libtorch at
-// 1 intra-op thread and OpenBLAS at 2 (the fastest float32 setting for MLP steps on 2 cores) it would leave the
-// second core idle during the optimizer's memory-bound pass.
+// Runs body(begin, end) over [0, n) in up to svn::optimizer_threads contiguous chunks (this thread takes the
+// first). Not at::parallel_for: with libtorch at 1 intra-op thread and OpenBLAS at 2 (the fastest setting for
+// MLP steps on 2 cores) it would leave the second core idle during the optimizer's memory-bound pass.
 template <typename Body>
-void parallel_segments(const std::vector<int64_t>& sizes, const Body& body) {
-  int64_t total = 0;
-  for (auto n : sizes) total += n;
-  auto run = [&](int64_t lo, int64_t hi) {
-    int64_t offset = 0;
-    for (size_t k = 0; k < sizes.size() && offset < hi; offset += sizes[k], k++) {
-      int64_t begin = std::max(lo, offset), end = std::min(hi, offset + sizes[k]);
-      if (begin < end) body(k, begin - offset, end - offset);
-    }
-  };
-  int64_t threads = std::min<int64_t>(svn::optimizer_threads.load(), std::max<int64_t>(1, total / kGrain));
+void parallel_chunks(int64_t n, const Body& body) {
+  int64_t threads = std::min<int64_t>(svn::optimizer_threads.load(), std::max<int64_t>(1, n / kGrain));
   if (threads <= 1) {
-    run(0, total);
+    body(0, n);
     return;
   }
-  int64_t chunk = (total + threads - 1) / threads;
+  int64_t chunk = (n + threads - 1) / threads;
   std::vector<std::thread> workers;
   for (int64_t t = 1; t < threads; t++)
-    workers.emplace_back([&, t] { run(t * chunk, std::min(total, (t + 1) * chunk)); });
-  run(0, chunk);
+    workers.emplace_back([&, t] { body(t * chunk, std::min(n, (t + 1) * chunk)); });
+  body(0, chunk);
   for (auto& w : workers) w.join();
 }
 
@@ -106,9 +94,6 @@ int svn_adam_step(const svn_tensor* params, const svn_tensor* grads, const svn_t
     at::NoGradGuard no_grad;
     double bc1 = 1.0 - std::pow(c.beta1, static_cast<double>(c.step));
     double bc2 = 1.0 - std::pow(c.beta2, static_cast<double>(c.step));
-    struct Slot { float* p; const float* g; float* m; float* v; };
-    std::vector<Slot> fast;
-    std::vector<int64_t> sizes;
     for (int32_t k = 0; k < count; k++) {
       auto& p = as_tensor(params[k]);
       const auto& g = as_tensor(grads[k]);
@@ -119,19 +104,20 @@ int svn_adam_step(const svn_tensor* params, const svn_tensor* grads, const svn_t
         adam_reference(p, g, m, v, c);
         continue;
       }
-      fast.push_back({p.data_ptr<float>(), g.data_ptr<float>(), m.data_ptr<float>(), v.data_ptr<float>()});
-      sizes.push_back(p.numel());
+      float* pp = p.data_ptr<float>();
+      const float* gp = g.data_ptr<float>();
+      float* mp = m.data_ptr<float>();
+      float* vp = v.data_ptr<float>();
+      float step_size = static_cast<float>(c.lr / bc1);
+      float inv_bc2_sqrt = static_cast<float>(1.0 / std::sqrt(bc2));
+      float l2 = c.decoupled ? 0.0f : static_cast<float>(c.weight_decay);
+      float decay = c.decoupled ? static_cast<float>(1.0 - c.lr * c.weight_decay) : 1.0f;
+      parallel_chunks(p.numel(), [&](int64_t begin, int64_t end) {
+        adam_kernel(pp + begin, gp + begin, mp + begin, vp + begin, end - begin, static_cast<float>(c.beta1),
+                    static_cast<float>(c.beta2), static_cast<float>(1.0 - c.beta1), static_cast<float>(1.0 - c.beta2),
+                    static_cast<float>(c.eps), step_size, inv_bc2_sqrt, l2, decay);
+      });
     }
-    float step_size = static_cast<float>(c.lr / bc1);
-    float inv_bc2_sqrt = static_cast<float>(1.0 / std::sqrt(bc2));
-    float l2 = c.decoupled ? 0.0f : static_cast<float>(c.weight_decay);
-    float decay = c.decoupled ? static_cast<float>(1.0 - c.lr * c.weight_decay) : 1.0f;
-    parallel_segments(sizes, [&](size_t k, int64_t begin, int64_t end) {
-      const auto& s = fast[k];
-      adam_kernel(s.p + begin, s.g + begin, s.m + begin, s.v + begin, end - begin, static_cast<float>(c.beta1),
-                  static_cast<float>(c.beta2), static_cast<float>(1.0 - c.beta1), static_cast<float>(1.0 - c.beta2),
-                  static_cast<float>(c.eps), step_size, inv_bc2_sqrt, l2, decay);
-    });
   })
 }
 
@@ -165,7 +151,7 @@ int svn_sgd_step(const svn_tensor* params, const svn_tensor* grads, const svn_te
       float* pp = p.data_ptr<float>();
       const float* gp = g.data_ptr<float>();
       float* bp = buf != nullptr ? buf->data_ptr<float>() : nullptr;
-      parallel_segments({p.numel()}, [&](size_t, int64_t begin, int64_t end) {
+      parallel_chunks(p.numel(), [&](int64_t begin, int64_t end) {
         sgd_kernel(pp + begin, gp + begin, bp ? bp + begin : nullptr, end - begin, static_cast<float>(lr),
                    static_cast<float>(c.momentum), static_cast<float>(c.dampening),
                    static_cast<float>(c.weight_decay), c.nesterov != 0, c.first_step != 0);

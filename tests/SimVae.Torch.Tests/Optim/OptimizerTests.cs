@@ -171,9 +171,9 @@ public class OptimizerTests
     [TestMethod]
     public void FusedAdamOverSeveralTensorsAgreesWithFloat64Reference()
     {
-        // The fused step lays all tensors end to end and cuts them into one chunk per thread: with 2 threads the cut
-        // falls inside the 50,000-element tensor, and the small ones sit before, between and after it.
-        long[] sizes = [5, 50_000, 3, 40_001];
+        // Several tensors in one fused step, with 2 optimizer threads: the large ones are split between the threads,
+        // the small ones (below the parallel grain) run on the calling thread before, between and after them.
+        long[] sizes = [5, 70_000, 3, 40_001];
         int before = TorchRuntime.Threads;
         TorchRuntime.SetThreads(1, blasThreads: 2);
         TorchRuntime.ManualSeed(11);
