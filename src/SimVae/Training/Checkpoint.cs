@@ -181,10 +181,11 @@ public static class Checkpoint
         if (!state.TryGetValue("step", out var saved)) return "the optimizer state ('optim.step') is missing";
         if (saved.NumberOfElements != 1 || saved.DType.IsFloatingPoint() || saved.ToDouble() != step)
             return $"'optim.step' does not hold the checkpoint's step {step}";
-        if (step == 0) return null;
+        if (step == 0 || parameters == 0) return null;
         var entries = Enumerable.Range(0, parameters)
             .Select(i => state.Keys.Count(k => k.StartsWith($"state.{Text(i)}.", StringComparison.Ordinal))).ToArray();
-        int lacking = Array.FindIndex(entries, n => n == 0 || n != entries[0]);
+        int full = entries.Max();
+        int lacking = Array.FindIndex(entries, n => n < full);
         return lacking < 0 ? null : $"the optimizer state of parameter {lacking} ('optim.state.{lacking}.*') is missing or partial";
     }
 
