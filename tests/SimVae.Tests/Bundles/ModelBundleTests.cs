@@ -397,12 +397,18 @@ public class ModelBundleTests
     /// <summary>Edits bundle.json and, unless <paramref name="rehash"/> is false, records its new SHA-256 as a writer would.</summary>
     internal static byte[] Rewrite(byte[] zip, Action<JsonNode> edit, bool rehash = true)
     {
-        var entries = Entries(zip);
-        var root = JsonNode.Parse(entries[ModelBundle.ManifestEntry])!;
+        var root = JsonNode.Parse(Entries(zip)[ModelBundle.ManifestEntry])!;
         edit(root);
-        entries[ModelBundle.ManifestEntry] = Encoding.UTF8.GetBytes(root.ToJsonString());
+        return ReplaceManifest(zip, Encoding.UTF8.GetBytes(root.ToJsonString()), rehash);
+    }
+
+    /// <summary>Replaces bundle.json by <paramref name="manifest"/> and, unless <paramref name="rehash"/> is false, records its SHA-256.</summary>
+    internal static byte[] ReplaceManifest(byte[] zip, byte[] manifest, bool rehash)
+    {
+        var entries = Entries(zip);
+        entries[ModelBundle.ManifestEntry] = manifest;
         if (rehash)
-            entries[ModelBundle.ManifestHashEntry] = Encoding.ASCII.GetBytes(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(entries[ModelBundle.ManifestEntry])));
+            entries[ModelBundle.ManifestHashEntry] = Encoding.ASCII.GetBytes(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(manifest)));
         return Zip(entries);
     }
 
