@@ -30,49 +30,31 @@ internal static class CommonOptions
         new Option<int?>(name) { Description = what }.Range(1, int.MaxValue);
 
     /// <summary>
-    /// Makes <paramref name="option"/> accept only integers in <paramref name="min"/>..<paramref name="max"/>: anything else
-    /// (a word, an overflowing number) is a command-line error (exit code 2) naming the option and the range.
+    /// Makes <paramref name="option"/> accept only numbers in <paramref name="min"/>..<paramref name="max"/> (integers for
+    /// integer options; finite numbers otherwise): anything else — a word, an overflowing number — is a command-line error
+    /// (exit code 2) naming the option and the range.
     /// </summary>
-    public static Option<int> Range(this Option<int> option, int min, int max)
+    public static Option<T> Range<T>(this Option<T> option, T min, T max) where T : struct, INumber<T>
     {
-        option.CustomParser = r => Parse(r, option.Name, min, max, "an integer", option.DefaultValueFactory);
+        option.CustomParser = r => Parse(r, option.Name, min, max, option.DefaultValueFactory);
         return option;
     }
 
-    /// <inheritdoc cref="Range(Option{int}, int, int)"/>
-    public static Option<int?> Range(this Option<int?> option, int min, int max)
+    /// <inheritdoc cref="Range{T}(Option{T}, T, T)"/>
+    public static Option<T?> Range<T>(this Option<T?> option, T min, T max) where T : struct, INumber<T>
     {
-        option.CustomParser = r => r.Tokens.Count == 0 ? null : Parse<int>(r, option.Name, min, max, "an integer", null);
+        option.CustomParser = r => r.Tokens.Count == 0 ? null : Parse<T>(r, option.Name, min, max, null);
         return option;
     }
 
-    /// <inheritdoc cref="Range(Option{int}, int, int)"/>
-    public static Option<long?> Range(this Option<long?> option, long min, long max)
+    private static T Parse<T>(ArgumentResult r, string name, T min, T max, Func<ArgumentResult, T>? fallback) where T : struct, INumber<T>
     {
-        option.CustomParser = r => r.Tokens.Count == 0 ? null : Parse<long>(r, option.Name, min, max, "an integer", null);
-        return option;
-    }
-
-    /// <summary>Makes <paramref name="option"/> accept only finite numbers in <paramref name="min"/>..<paramref name="max"/>.</summary>
-    public static Option<double> Range(this Option<double> option, double min, double max)
-    {
-        option.CustomParser = r => Parse(r, option.Name, min, max, "a number", option.DefaultValueFactory);
-        return option;
-    }
-
-    /// <inheritdoc cref="Range(Option{double}, double, double)"/>
-    public static Option<double?> Range(this Option<double?> option, double min, double max)
-    {
-        option.CustomParser = r => r.Tokens.Count == 0 ? null : Parse<double>(r, option.Name, min, max, "a number", null);
-        return option;
-    }
-
-    private static T Parse<T>(ArgumentResult r, string name, T min, T max, string kind, Func<ArgumentResult, T>? fallback) where T : struct, INumber<T>
-    {
+        bool integer = typeof(T) != typeof(double) && typeof(T) != typeof(float);
+        string kind = integer ? "an integer" : "a number";
         if (r.Tokens.Count == 0) return fallback is null ? default : fallback(r);
         var text = r.Tokens[^1].Value;
         // NaN fails both comparisons, so only finite numbers in range pass.
-        var style = typeof(T) == typeof(double) ? NumberStyles.Float : NumberStyles.Integer;
+        var style = integer ? NumberStyles.Integer : NumberStyles.Float;
         if (T.TryParse(text, style, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max) return value;
         r.AddError($"{name} must be {kind} in {min.ToString(null, CultureInfo.InvariantCulture)}..{max.ToString(null, CultureInfo.InvariantCulture)} (got '{text}')");
         return default;

@@ -61,7 +61,7 @@ internal static class FeatureFile
 
     private static void WriteCsv(Stream stream, FeatureMatrix features, ReadOnlySpan<int> labels)
     {
-        using var writer = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16) { NewLine = "\n" };
+        using var writer = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true) { NewLine = "\n" };
         var line = new StringBuilder("index");
         if (!labels.IsEmpty) line.Append(",label");
         for (int j = 0; j < features.Columns; j++) line.Append(",f").Append(j.ToString(CultureInfo.InvariantCulture));

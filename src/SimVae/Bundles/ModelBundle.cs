@@ -13,8 +13,9 @@ namespace SimVae.Bundles;
 /// <summary>
 /// A trained model in one file: a zip archive holding <c>bundle.json</c> (format version, the method's options
 /// serialised polymorphically, input shape and normalisation, feature dimension, library and libtorch versions, the
-/// training data's <see cref="DataFingerprint"/>, creation time and the SHA-256 of the weights) and
-/// <c>weights.safetensors</c> (the model's state dict). <see cref="Load(string, Device?)"/> validates everything
+/// training data's <see cref="DataFingerprint"/>, creation time and the SHA-256 of the weights),
+/// <c>weights.safetensors</c> (the model's state dict) and <c>bundle.json.sha256</c> (the SHA-256 of <c>bundle.json</c>,
+/// so one hash covers the whole bundle). <see cref="Load(string, Device?)"/> validates everything
 /// before trusting it and rejects a corrupt or mismatched bundle with an <see cref="InvalidDataException"/> whose
 /// message names the file and the problem. A loaded bundle owns its <see cref="Model"/>; dispose it when done.
 /// <code>
@@ -62,6 +63,7 @@ public sealed class ModelBundle : IDisposable
         AllowOutOfOrderMetadataProperties = true,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         RespectNullableAnnotations = true,
+        RespectRequiredConstructorParameters = true,
     };
 
     private ModelBundle(Manifest manifest, SslModel model)
@@ -340,7 +342,7 @@ public sealed class ModelBundle : IDisposable
             if (root.ValueKind != JsonValueKind.Object) throw Fail($"expected a JSON object, found {root.ValueKind}");
             if (!root.TryGetProperty("format", out var format) || format.ValueKind != JsonValueKind.String || format.GetString() != FormatName)
                 throw Fail($"field 'format' must be \"{FormatName}\"; this is not a SimVae model bundle");
-            if (!root.TryGetProperty("formatVersion", out var versionElement) || !versionElement.TryGetInt32(out int version))
+            if (!root.TryGetProperty("formatVersion", out var versionElement) || versionElement.ValueKind != JsonValueKind.Number || !versionElement.TryGetInt32(out int version))
                 throw Fail("field 'formatVersion' is missing or not an integer");
             if (version > CurrentFormatVersion)
                 throw Fail($"bundle format version {version} is newer than this library (SimVae {CurrentLibraryVersion}) reads (up to {CurrentFormatVersion}); upgrade SimVae");

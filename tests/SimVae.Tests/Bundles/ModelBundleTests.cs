@@ -402,6 +402,8 @@ public class ModelBundleTests
         return ReplaceManifest(zip, Encoding.UTF8.GetBytes(root.ToJsonString()), rehash);
     }
 
+    internal static byte[] ManifestOf(byte[] zip) => Entries(zip)[ModelBundle.ManifestEntry];
+
     /// <summary>Replaces bundle.json by <paramref name="manifest"/> and, unless <paramref name="rehash"/> is false, records its SHA-256.</summary>
     internal static byte[] ReplaceManifest(byte[] zip, byte[] manifest, bool rehash)
     {

@@ -192,9 +192,9 @@ public class ReaderFuzzTests
         {
             File.WriteAllBytes(path, input.Bytes);
             using var loaded = ModelBundle.Load(path);
-            // A re-hashed manifest with another valid value (a learning rate, a version string) is a valid bundle;
-            // what must never load is a model whose weights are not the original ones, exactly.
-            return loaded.WeightsSha256 == weightsSha && loaded.Options.MethodName == model.Options.MethodName;
+            // A re-hashed manifest with another valid value (a learning rate, a version string, views that turn a VAE into
+            // SimVAE) is a valid bundle; what must never load is a model whose weights are not the original ones, exactly.
+            return loaded.WeightsSha256 == weightsSha;
         });
     }
 
