@@ -138,6 +138,7 @@ public sealed class RefusalTests
             new Case("manifest edited", ["info", edited], 3, "SHA-256 of entry 'bundle.json'"),
             new Case("NaN weights", ["info", nan], 3, "NaN or infinite values"),
             new Case("infinite features", ["featurize", "--model", huge, "--dataset", "synthetic", "--limit", "4", "--output", features], 3, "NaN or infinite features", "nothing was written"),
+            new Case("infinite features in evaluate", ["evaluate", "--model", huge, "--dataset", "synthetic", "--train-limit", "40", "--test-limit", "10", "--probes", "knn"], 3, "NaN or infinite features"),
             new Case("a folder as a bundle", ["featurize", "--model", folder.Path, "--dataset", "synthetic", "--limit", "4", "--output", features], 3, "is a folder, not a file"),
             new Case("a missing bundle", ["evaluate", "--model", folder.File("none.simvae"), "--dataset", "synthetic"], 3, "none.simvae"));
         Assert.IsFalse(File.Exists(features), "no feature file from a refused run");
