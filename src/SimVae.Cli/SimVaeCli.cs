@@ -67,9 +67,11 @@ internal static class SimVaeCli
         {
             TrainCommand.Create(output),
             FeaturizeCommand.Create(output),
+            ExportCommand.Create(output),
             EvaluateCommand.CreateEvaluate(output),
             CompareCommand.Create(output),
             InfoCommand.Create(output),
+            ExportImagesCommand.Create(output),
         };
         root.Add(new HelpOption());
         root.Add(new VersionOption());

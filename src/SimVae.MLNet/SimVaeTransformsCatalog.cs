@@ -12,7 +12,8 @@ namespace SimVae.MLNet;
 ///     .Append(mlContext.Transforms.Conversion.MapValueToKey("Label"))
 ///     .Append(mlContext.MulticlassClassification.Trainers.SdcaMaximumEntropy());
 /// var model = pipeline.Fit(train);
-/// mlContext.SaveWithSimVae(model, train.Schema, "model.zip");
+/// mlContext.Model.Save(model, train.Schema, "model.zip");   // the encoder travels as ONNX inside the zip
+/// ITransformer loaded = mlContext.Model.Load("model.zip", out var schema);   // needs only Microsoft.ML.OnnxTransformer
 /// </code>
 /// <list type="table">
 /// <listheader><term>column</term><description>type</description></listheader>
@@ -20,8 +21,8 @@ namespace SimVae.MLNet;
 /// <see cref="SslFeaturizeOptions.InputScale"/> into [0, 1]) or <c>Vector&lt;Byte, C·H·W&gt;</c> (raw pixels); planar CHW order.</description></item>
 /// <item><term>output</term><description><c>Vector&lt;Single, d&gt;</c>, d = the method's latent dimension.</description></item>
 /// </list>
-/// Featurizing runs the encoder once per row; put <c>AppendCacheCheckpoint</c> after the stage when a trainer makes
-/// several passes over the data.
+/// Featurizing runs the encoder on batches of rows; put <c>AppendCacheCheckpoint</c> after the stage when a trainer makes
+/// several passes over the data, so the features are computed once.
 /// </summary>
 public static class SimVaeTransformsCatalog
 {
@@ -30,7 +31,7 @@ public static class SimVaeTransformsCatalog
     /// <param name="outputColumnName">The feature column to create.</param>
     /// <param name="inputColumnName">The image column.</param>
     /// <param name="options">Method, input shape and training settings.</param>
-    public static SslFeaturizingEstimator SimVaeFeaturize(this TransformsCatalog catalog, string outputColumnName, string inputColumnName, SimVaeFeaturizeOptions options) =>
+    public static FeaturizerStageEstimator SimVaeFeaturize(this TransformsCatalog catalog, string outputColumnName, string inputColumnName, SimVaeFeaturizeOptions options) =>
         new(catalog, outputColumnName, inputColumnName, options ?? throw new ArgumentNullException(nameof(options)));
 
     /// <summary>A SimVAE featurizer stage with the authors' settings except those given.</summary>
@@ -43,7 +44,7 @@ public static class SimVaeTransformsCatalog
     /// <param name="latentDimension">Feature dimension d.</param>
     /// <param name="epochs">Passes over the training rows.</param>
     /// <param name="seed">Seed of the training.</param>
-    public static SslFeaturizingEstimator SimVaeFeaturize(this TransformsCatalog catalog, string outputColumnName, string inputColumnName,
+    public static FeaturizerStageEstimator SimVaeFeaturize(this TransformsCatalog catalog, string outputColumnName, string inputColumnName,
         int channels, int height, int width, int latentDimension = Defaults.LatentDimension, int epochs = Defaults.Epochs, int seed = Defaults.Seed) =>
         catalog.SimVaeFeaturize(outputColumnName, inputColumnName, new SimVaeFeaturizeOptions
         {
@@ -57,7 +58,7 @@ public static class SimVaeTransformsCatalog
     /// <param name="outputColumnName">The feature column to create.</param>
     /// <param name="inputColumnName">The image column.</param>
     /// <param name="options">Method, input shape and training settings.</param>
-    public static SslFeaturizingEstimator SimClrFeaturize(this TransformsCatalog catalog, string outputColumnName, string inputColumnName, SimClrFeaturizeOptions options) =>
+    public static FeaturizerStageEstimator SimClrFeaturize(this TransformsCatalog catalog, string outputColumnName, string inputColumnName, SimClrFeaturizeOptions options) =>
         new(catalog, outputColumnName, inputColumnName, options ?? throw new ArgumentNullException(nameof(options)));
 
     /// <summary>A VICReg featurizer stage.</summary>
@@ -65,7 +66,7 @@ public static class SimVaeTransformsCatalog
     /// <param name="outputColumnName">The feature column to create.</param>
     /// <param name="inputColumnName">The image column.</param>
     /// <param name="options">Method, input shape and training settings.</param>
-    public static SslFeaturizingEstimator VicRegFeaturize(this TransformsCatalog catalog, string outputColumnName, string inputColumnName, VicRegFeaturizeOptions options) =>
+    public static FeaturizerStageEstimator VicRegFeaturize(this TransformsCatalog catalog, string outputColumnName, string inputColumnName, VicRegFeaturizeOptions options) =>
         new(catalog, outputColumnName, inputColumnName, options ?? throw new ArgumentNullException(nameof(options)));
 
     /// <summary>
@@ -78,7 +79,7 @@ public static class SimVaeTransformsCatalog
     /// <param name="inputColumnName">The image column (its shape must be the featurizer's input).</param>
     /// <param name="featurizer">The fitted featurizer.</param>
     /// <param name="inputScale">Factor that brings float pixels into [0, 1] (default 1/255, for 0–255 values).</param>
-    public static SslFeaturizingEstimator SslFeaturize(this TransformsCatalog catalog, string outputColumnName, string inputColumnName,
+    public static FeaturizerStageEstimator SslFeaturize(this TransformsCatalog catalog, string outputColumnName, string inputColumnName,
         SslFeaturizerTransformer featurizer, float inputScale = 1f / 255f) =>
         new(catalog, outputColumnName, inputColumnName, featurizer ?? throw new ArgumentNullException(nameof(featurizer)), inputScale);
 }

@@ -10,9 +10,10 @@ using SimVae.Torch;
 namespace SimVae.Cli.Tests;
 
 /// <summary>
-/// The packages as users meet them: `dotnet pack` the core (SimVae + SimVae.Torch) and the tool into a local folder
-/// feed, then (1) a fresh console project in a temporary folder references SimVae from that feed and featurizes images
-/// with a bundle, and (2) the tool is installed from the feed and runs. Packing reuses this configuration's build
+/// The packages as users meet them: `dotnet pack` the core (SimVae + SimVae.Torch), the ML.NET adapter and the tool into a
+/// local folder feed, then (1) a fresh console project in a temporary folder references SimVae from that feed and
+/// featurizes images with a bundle, (2) the tool is installed from the feed and runs, and (3) the ML.NET samples build
+/// against the feed, train from an image folder and consume the saved model without SimVae. Packing reuses this configuration's build
 /// (--no-build); restores use an empty package cache so the packages just built are the ones used.
 /// </summary>
 [TestClass]
@@ -29,12 +30,10 @@ public sealed class PackagingTests
         folder = new TempFolder();
         feed = Directory.CreateDirectory(folder.File("feed")).FullName;
         environment = new Dictionary<string, string> { ["NUGET_PACKAGES"] = Directory.CreateDirectory(folder.File("packages")).FullName };
-        foreach (var project in new[] { "src/SimVae.Torch/SimVae.Torch.csproj", "src/SimVae/SimVae.csproj", "src/SimVae.Cli/SimVae.Cli.csproj" })
-        {
-            var (code, output) = Processes.Run("dotnet", $"pack \"{Path.Combine(Cli.RepoRoot, project)}\" -c {Cli.Configuration} --no-build --no-restore -o \"{feed}\" -nologo",
-                Cli.RepoRoot, Step);
-            Assert.AreEqual(0, code, $"dotnet pack {project}:\n{output}");
-        }
+        // The README's command, into a folder of its own: it must pack every package, the ML.NET adapter included.
+        var (code, output) = Processes.Run("dotnet", $"pack SimVae.MLNet.sln -c {Cli.Configuration} --no-build --no-restore -o \"{feed}\" -nologo",
+            Cli.RepoRoot, Step);
+        Assert.AreEqual(0, code, $"dotnet pack SimVae.MLNet.sln:\n{output}");
     }
 
     [ClassCleanup]
@@ -47,6 +46,9 @@ public sealed class PackagingTests
     [TestMethod]
     public void PackagesCarryTheNativeLibraryAndMetadata()
     {
+        var v = typeof(ModelBundle).Assembly.GetName().Version!;
+        CollectionAssert.AreEquivalent(new[] { "SimVae", "SimVae.Cli", "SimVae.MLNet", "SimVae.Torch" }.Select(id => $"{id}.{v.Major}.{v.Minor}.{v.Build}.nupkg").ToArray(),
+            Directory.GetFiles(feed, "*.nupkg").Select(Path.GetFileName).ToArray(), "the solution packs every package and nothing else");
         using (var torch = ZipFile.OpenRead(Package("SimVae.Torch")))
         {
             var names = torch.Entries.Select(e => e.FullName).ToList();
@@ -164,6 +166,70 @@ public sealed class PackagingTests
         Assert.AreEqual(0, code, output);
         using var json = JsonDocument.Parse(output);
         Assert.AreEqual(TorchRuntime.TorchVersion, json.RootElement.GetProperty("runtime").GetProperty("libtorch").GetString());
+    }
+
+    [TestMethod]
+    [Timeout(420_000, CooperativeCancellation = true)]
+    public void TheMLNetSamplesTrainFromAnImageFolderAndConsumeWithoutSimVaeOrLibtorch()
+    {
+        if (!FashionMnist.IsAvailable(DataSplit.Train) || !FashionMnist.IsAvailable(DataSplit.Test))
+            Assert.Inconclusive("skipped: FashionMNIST is not installed (apt-get install dataset-fashion-mnist)");
+        using (var adapter = ZipFile.OpenRead(Package("SimVae.MLNet")))
+        {
+            var names = adapter.Entries.Select(e => e.FullName).ToList();
+            CollectionAssert.Contains(names, "lib/net10.0/SimVae.MLNet.dll");
+            CollectionAssert.Contains(names, "README.md");
+        }
+        // The image folder, as users make it with the tool.
+        var images = folder.File("images");
+        Assert.AreEqual(0, Cli.Run("export-images", "--dataset", "fashion-mnist", "--split", "train", "--limit", "1000", "--output", Path.Combine(images, "train"), "--quiet").ExitCode);
+        Assert.AreEqual(0, Cli.Run("export-images", "--dataset", "fashion-mnist", "--split", "test", "--limit", "200", "--output", Path.Combine(images, "test"), "--quiet").ExitCode);
+
+        // The samples restore SimVae.MLNet from the feed and everything else from this machine's package cache, into a fresh cache.
+        var cache = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } set ? set : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        var config = folder.File("samples.nuget.config");
+        File.WriteAllText(config, $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources><clear /><add key="feed" value="{feed}" /><add key="cache" value="{cache}" /></packageSources>
+              <packageSourceMapping>
+                <packageSource key="feed"><package pattern="SimVae*" /></packageSource>
+                <packageSource key="cache"><package pattern="*" /></packageSource>
+              </packageSourceMapping>
+            </configuration>
+            """);
+        var samples = new Dictionary<string, string> { ["NUGET_PACKAGES"] = Directory.CreateDirectory(folder.File("sample-packages")).FullName };
+        string Build(string project)
+        {
+            var path = Path.Combine(Cli.RepoRoot, "samples", "MLNet", project);
+            var (code, output) = Processes.Run("dotnet", $"restore \"{path}\" --configfile \"{config}\" -nologo", Cli.RepoRoot, Step, samples);
+            Assert.AreEqual(0, code, $"restore {project}:\n{output}");
+            (code, output) = Processes.Run("dotnet", $"build \"{path}\" -c Release --no-restore -nologo", Cli.RepoRoot, Step, samples);
+            Assert.AreEqual(0, code, $"build {project}:\n{output}");
+            return Path.Combine(path, "bin", "Release", "net10.0", project + ".dll");
+        }
+        var (trainCode, trained) = Processes.Run("dotnet", $"\"{Build("FashionMLNet.Train")}\" \"{images}\" 1 20", folder.Path, Step);
+        Assert.AreEqual(0, trainCode, trained);
+        StringAssert.Contains(trained, "Accuracy on 200 test images");
+        Assert.IsTrue(File.Exists(folder.File("model.zip")), trained);
+
+        var consume = Build("FashionMLNet.Consume");
+        Assert.IsFalse(Directory.GetFiles(Path.GetDirectoryName(consume)!).Any(f => Path.GetFileName(f).StartsWith("SimVae", StringComparison.Ordinal)),
+            "the consumer carries no SimVae assembly");
+        var first = trained.Split('\n').Select(l => l.Trim()).First(l => l.Contains(": predicted '", StringComparison.Ordinal));
+        var image = first[..first.IndexOf(": predicted '", StringComparison.Ordinal)];
+        var (consumeCode, consumed) = Processes.Run("dotnet", $"\"{consume}\" \"{image}\"", folder.Path, TimeSpan.FromSeconds(60));
+        Assert.AreEqual(0, consumeCode, consumed);
+        StringAssert.Contains(consumed, "libtorch not loaded", "the consumer runs without libtorch (from /proc/self/maps)");
+        StringAssert.Contains(consumed, "onnxruntime loaded");
+        float[] Features(string output) => output.Split('\n').Select(l => l.Trim()).First(l => l.StartsWith("features ", StringComparison.Ordinal))["features ".Length..]
+            .Split(' ').Select(v => float.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+        var expected = Features(trained);
+        var actual = Features(consumed);
+        Assert.AreEqual(expected.Length, actual.Length, consumed);
+        for (int i = 0; i < expected.Length; i++)
+            Assert.AreEqual(expected[i], actual[i], 1e-4, $"feature {i}: the consumer's loaded model and the training process agree");
+        StringAssert.Contains(consumed, first[(first.IndexOf(": predicted '", StringComparison.Ordinal) + 2)..first.IndexOf("' (", StringComparison.Ordinal)], "same prediction");
     }
 
     private static string Read(ZipArchive archive, ZipArchiveEntry entry)

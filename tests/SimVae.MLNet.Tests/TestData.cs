@@ -65,4 +65,25 @@ internal static class TestData
     /// <summary>The float vectors of a column.</summary>
     public static float[][] Column(IDataView view, string name) =>
         view.GetColumn<VBuffer<float>>(name).Select(v => v.DenseValues().ToArray()).ToArray();
+
+    /// <summary>The schema of <see cref="ShapeRow"/> with the given vector sizes, for prediction engines.</summary>
+    public static SchemaDefinition InputDefinition(int pixelLength, int size) => Definition(pixelLength, size);
+
+    /// <summary>Asserts equal shapes and element-wise differences of at most <paramref name="tolerance"/>; returns the largest difference.</summary>
+    public static float AssertClose(float[][] expected, float[][] actual, float tolerance, string what)
+    {
+        Assert.AreEqual(expected.Length, actual.Length, $"{what}: row counts");
+        float largest = 0;
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.AreEqual(expected[i].Length, actual[i].Length, $"{what}: row {i} length");
+            for (int j = 0; j < expected[i].Length; j++)
+            {
+                float difference = Math.Abs(expected[i][j] - actual[i][j]);
+                largest = Math.Max(largest, difference);
+                Assert.IsTrue(difference <= tolerance, $"{what}: row {i}, element {j}: {expected[i][j]} vs {actual[i][j]}");
+            }
+        }
+        return largest;
+    }
 }

@@ -1,25 +1,29 @@
-// ML.NET variant, consumption: load ContentModel.zip and StyleModel.zip (each carries its featurizer) and predict one
-// image. Run from the folder FashionMLNet.Train wrote them to.
-// Usage: dotnet run -c Release --project samples/MLNet/FashionMLNet.Consume -- [test image index]
+// Model-Builder-style consumption: load model.zip with the plain mlContext.Model.Load and predict image files. This project
+// references only Microsoft.ML, ImageAnalytics, OnnxTransformer and OnnxRuntime: the SimVAE encoder inside the zip is an
+// ONNX graph, so no SimVae assembly and no libtorch are needed, on any OS ONNX Runtime supports.
+// Usage: dotnet run -c Release --project samples/MLNet/FashionMLNet.Consume -- <image file>... (model.zip in the working folder)
 using System.Globalization;
 using FashionMLNet;
 using Microsoft.ML;
-using SimVae.Data;
-using SimVae.MLNet;
 
-int index = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 0;
+if (args.Length == 0)
+{
+    Console.Error.WriteLine("usage: FashionMLNet.Consume <image file>...   (reads model.zip from the working folder)");
+    return 2;
+}
 var mlContext = new MLContext();
-// LoadWithSimVae registers the featurizer stages stored in the zip before ML.NET loads the pipeline.
-ITransformer content = mlContext.LoadWithSimVae("ContentModel.zip", out _);
-ITransformer style = mlContext.LoadWithSimVae("StyleModel.zip", out _);
-var contentEngine = mlContext.Model.CreatePredictionEngine<ModelInput, ClothingPrediction>(content);
-var styleEngine = mlContext.Model.CreatePredictionEngine<ModelInput, FlipPrediction>(style);
-
-var test = FashionMnist.Load(DataSplit.Test);
-var pixels = test.Image(index).ToArray().Select(p => p / 255f).ToArray();
-var input = new ModelInput { Pixels = pixels, Label = FashionMnist.ClassNames[test.Label(index)] };
-
-ClothingPrediction what = contentEngine.Predict(input);
-FlipPrediction flipped = styleEngine.Predict(input);
-Console.WriteLine($"Test image {index}: actual '{input.Label}', predicted '{what.PredictedLabel}'; " +
-                  $"upside down: {flipped.PredictedFlipped} (p = {flipped.Probability:F2})");
+ITransformer model = mlContext.Model.Load("model.zip", out _);
+var engine = mlContext.Model.CreatePredictionEngine<ModelInput, ModelOutput>(model);
+foreach (var path in args)
+{
+    var output = engine.Predict(new ModelInput { ImagePath = Path.GetFullPath(path) });
+    Console.WriteLine($"{Path.GetFullPath(path)}: predicted '{output.PredictedLabel}' (score {output.Score.Max():F3})");
+    Console.WriteLine("features " + string.Join(" ", output.Features.Select(v => v.ToString("R", CultureInfo.InvariantCulture))));
+}
+// On Linux, show which native engines this process loaded: ONNX Runtime, and no libtorch.
+if (File.Exists("/proc/self/maps"))
+{
+    var maps = File.ReadAllText("/proc/self/maps");
+    Console.WriteLine($"native libraries: onnxruntime {(maps.Contains("libonnxruntime") ? "loaded" : "not loaded")}, libtorch {(maps.Contains("libtorch") ? "loaded" : "not loaded")}");
+}
+return 0;

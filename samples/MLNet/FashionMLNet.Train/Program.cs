@@ -1,51 +1,54 @@
-// ML.NET variant of the samples: train a SimVAE featurizer (core API, no labels), then ML.NET pipelines that put a
-// content classifier (clothing class) and a style classifier (upside down or not) on its features; evaluate; save
-// ContentModel.zip and StyleModel.zip (each carries the featurizer). Needs ML.NET (see ../README.md).
-// Usage: dotnet run -c Release --project samples/MLNet/FashionMLNet.Train -- [epochs] [training images]
+// Model-Builder-style training: an image folder (<folder>/train/<class>/<n>.png and <folder>/test/...) → ML.NET pipeline
+// (LoadImages → ResizeImages → ConvertToGrayscale → ExtractPixels → SimVaeFeaturize → SdcaMaximumEntropy) → model.zip,
+// saved with the plain mlContext.Model.Save. Write the folder first with:
+//   simvae export-images --dataset fashion-mnist --split train --limit 20000 --output images/train   (and --split test ... images/test)
+// Usage: dotnet run -c Release --project samples/MLNet/FashionMLNet.Train -- <image folder> [featurizer epochs=2] [max steps]
 using System.Globalization;
 using FashionMLNet;
 using Microsoft.ML;
-using SimVae.Data;
-using SimVae.Methods;
-using SimVae.Pipelines;
-using ModelInput = FashionMLNet.ModelInput;
+using Microsoft.ML.Transforms.Image;
+using SimVae.MLNet;
 
-int epochs = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 2;
-int trainCount = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20_000;
-
-// 1. The featurizer: SimVAE on the images alone.
-var trainImages = FashionMnist.Load(DataSplit.Train);
-var testImages = FashionMnist.Load(DataSplit.Test);
-trainImages = trainImages.Subset(Enumerable.Range(0, Math.Min(trainCount, trainImages.Count)).ToArray());
-var ssl = new SslContext(seed: 1);
-ssl.Log += (_, e) => Console.WriteLine($"  {e.Message}");
-using var featurizer = ssl.Featurizers.SimVae(new SimVaeOptions(), new FitOptions { Epochs = epochs }).Fit(trainImages);
-
-// 2. ML.NET data: ModelInput rows, half of the images turned upside down (the style label).
-static IEnumerable<ModelInput> Rows(ImageDataset data, int count, int seed)
+if (args.Length < 1)
 {
-    var random = new Random(seed);
-    for (int i = 0; i < Math.Min(count, data.Count); i++)
-    {
-        bool flip = random.Next(2) == 1;
-        var image = data.Image(i);
-        var pixels = new float[28 * 28];
-        for (int y = 0; y < 28; y++)
-            for (int x = 0; x < 28; x++)
-                pixels[y * 28 + x] = image[(flip ? 27 - y : y) * 28 + x] / 255f;
-        yield return new ModelInput { Pixels = pixels, Label = FashionMnist.ClassNames[data.Label(i)], Flipped = flip };
-    }
+    Console.Error.WriteLine("usage: FashionMLNet.Train <image folder with train/ and test/> [epochs=2] [max steps]");
+    return 2;
 }
+string folder = args[0];
+int epochs = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 2;
+long? maxSteps = args.Length > 2 ? long.Parse(args[2], CultureInfo.InvariantCulture) : null;
+
 var mlContext = new MLContext(seed: 1);
-var trainData = mlContext.Data.LoadFromEnumerable(Rows(trainImages, trainCount, seed: 1).ToList());
-var testData = mlContext.Data.LoadFromEnumerable(Rows(testImages, 2_000, seed: 2).ToList());
+var trainData = mlContext.Data.LoadFromEnumerable(ImageFolder.Read(Path.Combine(folder, "train")));
+var testRows = ImageFolder.Read(Path.Combine(folder, "test"));
+var testData = mlContext.Data.LoadFromEnumerable(testRows);
 
-// 3. Pipelines: build, train, evaluate, save.
-var content = ModelBuilder.Train(ModelBuilder.BuildContentPipeline(mlContext, featurizer), trainData);
-Console.WriteLine($"Content (clothing class) accuracy: {ModelBuilder.EvaluateContent(mlContext, content, testData):P1}");
-ModelBuilder.Save(mlContext, content, trainData.Schema, "ContentModel.zip");
+// The pipeline: pixels from the files, SimVAE features learned from the images alone (no labels), a classifier on them.
+var pipeline = mlContext.Transforms.LoadImages(outputColumnName: "Image", imageFolder: "", inputColumnName: nameof(ModelInput.ImagePath))
+    .Append(mlContext.Transforms.ResizeImages(outputColumnName: "Image", imageWidth: 28, imageHeight: 28))
+    .Append(mlContext.Transforms.ConvertToGrayscale(outputColumnName: "Image"))
+    .Append(mlContext.Transforms.ExtractPixels(outputColumnName: "Pixels", inputColumnName: "Image", colorsToExtract: ImagePixelExtractingEstimator.ColorBits.Red))
+    .Append(mlContext.Transforms.SimVaeFeaturize("Features", "Pixels", new SimVaeFeaturizeOptions
+    {
+        Epochs = epochs,
+        MaxSteps = maxSteps,
+        Log = message => Console.WriteLine($"  {message}"),
+    }))
+    .AppendCacheCheckpoint(mlContext)   // the trainer passes over the rows many times: featurize them once
+    .Append(mlContext.Transforms.NormalizeMeanVariance("Features"))
+    .Append(mlContext.Transforms.Conversion.MapValueToKey(outputColumnName: "LabelKey", inputColumnName: nameof(ModelInput.Label)))
+    .Append(mlContext.MulticlassClassification.Trainers.SdcaMaximumEntropy(labelColumnName: "LabelKey", featureColumnName: "Features"))
+    .Append(mlContext.Transforms.Conversion.MapKeyToValue(outputColumnName: "PredictedLabel", inputColumnName: "PredictedLabel"));
 
-var style = ModelBuilder.Train(ModelBuilder.BuildStylePipeline(mlContext, featurizer), trainData);
-Console.WriteLine($"Style (upside down) accuracy: {ModelBuilder.EvaluateStyle(mlContext, style, testData):P1}");
-ModelBuilder.Save(mlContext, style, trainData.Schema, "StyleModel.zip");
-Console.WriteLine("Saved ContentModel.zip and StyleModel.zip");
+Console.WriteLine("Training...");
+var model = pipeline.Fit(trainData);
+var metrics = mlContext.MulticlassClassification.Evaluate(model.Transform(testData), labelColumnName: "LabelKey");
+Console.WriteLine($"Accuracy on {testRows.Count} test images: {metrics.MicroAccuracy:P1}");
+
+mlContext.Model.Save(model, trainData.Schema, "model.zip");
+Console.WriteLine($"Saved model.zip ({new FileInfo("model.zip").Length / 1024} KiB)");
+
+var first = mlContext.Model.CreatePredictionEngine<ModelInput, ModelOutput>(model).Predict(testRows[0]);
+Console.WriteLine($"{testRows[0].ImagePath}: predicted '{first.PredictedLabel}' (true '{testRows[0].Label}')");
+Console.WriteLine("features " + string.Join(" ", first.Features.Select(v => v.ToString("R", CultureInfo.InvariantCulture))));
+return 0;

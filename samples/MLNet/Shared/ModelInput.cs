@@ -1,17 +1,11 @@
-using Microsoft.ML.Data;
-
 namespace FashionMLNet;
 
-/// <summary>One FashionMNIST image with its content label (clothing class) and style label (upside down or not).</summary>
+/// <summary>One image file of the image folder, with its class (the name of the folder it is in).</summary>
 public sealed class ModelInput
 {
-    /// <summary>28 × 28 gray pixels, row by row, scaled to [0, 1] (pixel / 255), as SimVae models take them.</summary>
-    [VectorType(28 * 28)]
-    public float[] Pixels { get; set; } = [];
+    /// <summary>Path of the PNG or JPEG file.</summary>
+    public string ImagePath { get; set; } = "";
 
-    /// <summary>Content label: the clothing class name (e.g. "Sneaker").</summary>
+    /// <summary>The clothing class (e.g. "Sneaker"); empty when predicting.</summary>
     public string Label { get; set; } = "";
-
-    /// <summary>Style label: whether the image is upside down.</summary>
-    public bool Flipped { get; set; }
 }

@@ -2,8 +2,8 @@ using Microsoft.ML.Data;
 
 namespace FashionMLNet;
 
-/// <summary>The content model's prediction: the clothing class.</summary>
-public sealed class ClothingPrediction
+/// <summary>The model's prediction for one image: the clothing class, the class scores and the SimVAE features.</summary>
+public sealed class ModelOutput
 {
     /// <summary>The predicted class name.</summary>
     [ColumnName("PredictedLabel")]
@@ -11,15 +11,7 @@ public sealed class ClothingPrediction
 
     /// <summary>One score per class (the order of the label key values).</summary>
     public float[] Score { get; set; } = [];
-}
 
-/// <summary>The style model's prediction: upside down or not.</summary>
-public sealed class FlipPrediction
-{
-    /// <summary>Whether the image is predicted to be upside down.</summary>
-    [ColumnName("PredictedLabel")]
-    public bool PredictedFlipped { get; set; }
-
-    /// <summary>The calibrated probability of "upside down".</summary>
-    public float Probability { get; set; }
+    /// <summary>The image's features: SimVAE's posterior mean, computed by the ONNX encoder inside the model.</summary>
+    public float[] Features { get; set; } = [];
 }

@@ -1,5 +1,6 @@
 using SimVae.Bundles;
 using SimVae.Data;
+using SimVae.Export;
 using SimVae.Methods;
 using SimVae.Torch;
 using SimVae.Training;
@@ -157,6 +158,16 @@ public sealed class Featurizer : IDisposable
     /// <exception cref="NotSupportedException">The model is not a VAE-family model.</exception>
     public float[] AnomalyScores(Tensor images, int samples = 1, int seed = 0, int batchSize = DefaultBatchSize) =>
         Anomaly(Source.Of(images, Options), samples, seed, batchSize);
+
+    /// <summary>Writes the encoder as an ONNX model computing <see cref="Transform(ImageDataset, int)"/>; see <see cref="OnnxExporter"/>.</summary>
+    /// <param name="path">The file to write.</param>
+    /// <param name="options">Input/output settings; null for the defaults.</param>
+    public void ExportOnnx(string path, OnnxExportOptions? options = null) => OnnxExporter.Export(this, path, options);
+
+    /// <summary>Writes the encoder as an ONNX model to <paramref name="output"/>; see <see cref="OnnxExporter"/>.</summary>
+    /// <param name="output">A writable stream (stays open).</param>
+    /// <param name="options">Input/output settings; null for the defaults.</param>
+    public void ExportOnnx(Stream output, OnnxExportOptions? options = null) => OnnxExporter.Export(this, output, options);
 
     /// <summary>Disposes the bundle when this featurizer loaded it itself (<see cref="Load"/>); otherwise does nothing.</summary>
     public void Dispose() => ownedBundle?.Dispose();

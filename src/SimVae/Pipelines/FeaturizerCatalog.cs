@@ -31,7 +31,7 @@ public sealed class FeaturizerCatalog
     /// <summary>SimVAE, VAE or β-VAE with every setting given by <paramref name="options"/> (the image shape must match the data).</summary>
     /// <param name="options">The method's settings.</param>
     /// <param name="fit">Training length and transform batch size (default: <see cref="FitOptions"/>' defaults).</param>
-    public SslFeaturizerEstimator SimVae(SimVaeOptions options, FitOptions? fit = null) => Full(options, fit);
+    public SslFeaturizerEstimator SimVae(SimVaeOptions options, FitOptions? fit = null) => For(options, fit);
 
     /// <summary>The VAE baseline: SimVAE's model with one view per image, so p(z) = N(0, I).</summary>
     /// <param name="latentDimension">Feature dimension d.</param>
@@ -50,7 +50,7 @@ public sealed class FeaturizerCatalog
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.Views != 1) throw new ArgumentException($"a VAE has one view per image; the options have Views = {options.Views} (use SimVae() for more)", nameof(options));
-        return Full(options, fit);
+        return For(options, fit);
     }
 
     /// <summary>The β-VAE baseline (Higgins et al. 2017): one view per image, latent terms weighted by β.</summary>
@@ -77,7 +77,7 @@ public sealed class FeaturizerCatalog
     /// <summary>SimCLR with every setting given by <paramref name="options"/> (the image shape must match the data).</summary>
     /// <param name="options">The method's settings.</param>
     /// <param name="fit">Training length and transform batch size.</param>
-    public SslFeaturizerEstimator SimClr(SimClrOptions options, FitOptions? fit = null) => Full(options, fit);
+    public SslFeaturizerEstimator SimClr(SimClrOptions options, FitOptions? fit = null) => For(options, fit);
 
     /// <summary>VICReg (Bardes, Ponce, LeCun 2022) with the library's defaults except those given.</summary>
     /// <param name="latentDimension">Feature dimension (the backbone's output).</param>
@@ -92,12 +92,15 @@ public sealed class FeaturizerCatalog
     /// <summary>VICReg with every setting given by <paramref name="options"/> (the image shape must match the data).</summary>
     /// <param name="options">The method's settings.</param>
     /// <param name="fit">Training length and transform batch size.</param>
-    public SslFeaturizerEstimator VicReg(VicRegOptions options, FitOptions? fit = null) => Full(options, fit);
+    public SslFeaturizerEstimator VicReg(VicRegOptions options, FitOptions? fit = null) => For(options, fit);
 
     private SslFeaturizerEstimator Flat(SslOptions options, int epochs, long? maxSteps) =>
         new(context, options, new FitOptions { Epochs = epochs, MaxSteps = maxSteps }, shapeFromData: true);
 
-    private SslFeaturizerEstimator Full(SslOptions options, FitOptions? fit)
+    /// <summary>An estimator for any method's options (the method is the options' type), training as <paramref name="fit"/> says.</summary>
+    /// <param name="options">The method's settings, input shape included.</param>
+    /// <param name="fit">Training budget and batch size of the fitted transformer (default: <see cref="FitOptions"/>' defaults).</param>
+    public SslFeaturizerEstimator For(SslOptions options, FitOptions? fit = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         return new(context, options, fit ?? new FitOptions(), shapeFromData: false);

@@ -94,22 +94,19 @@ public sealed class SslFeaturizerEstimator
         ArgumentNullException.ThrowIfNull(shape);
         InputSchemaCheck.Require(new ModelInput(shape.Channels, shape.Height, shape.Width), shape, nameof(shape));
         int size = checked(shape.Channels * shape.Height * shape.Width);
-        var pixels = new List<byte>();
+        var list = images as IReadOnlyCollection<float[]> ?? images.ToList();
+        var pixels = new byte[(long)list.Count * size];
+        var quantizer = new PixelQuantizer(1f, "float images", parameterName);
         int count = 0;
-        foreach (var image in images)
+        foreach (var image in list)
         {
             if (image is null || image.Length != size)
                 throw new ArgumentException($"image {count} has {image?.Length.ToString() ?? "no"} values; {shape} needs {size}", parameterName);
-            for (int i = 0; i < size; i++)
-            {
-                float v = image[i];
-                if (!(v >= 0f && v <= 1f))
-                    throw new ArgumentException($"image {count} holds {v} at index {i}; values must be pixels / 255, in [0, 1]", parameterName);
-                pixels.Add((byte)MathF.Round(v * 255f));
-            }
+            quantizer.Quantize(image, pixels.AsSpan(count * size, size));
             count++;
         }
-        return new ImageDataset(pixels.ToArray(), count, shape.Channels, shape.Height, shape.Width, name: $"{count} float images");
+        quantizer.Finish();
+        return new ImageDataset(pixels, count, shape.Channels, shape.Height, shape.Width, name: $"{count} float images");
     }
 
     private SslOptions OptionsFor(ModelInput input, string parameterName)

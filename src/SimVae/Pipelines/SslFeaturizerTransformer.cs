@@ -114,29 +114,6 @@ public sealed class SslFeaturizerTransformer : IDisposable
     }
 
     /// <summary>
-    /// Features of one float image (C·H·W values in [0, 1], NCHW) written to <paramref name="features"/> (length F): the
-    /// per-row path of pipeline adapters. Prefer the batched overloads for many images.
-    /// </summary>
-    /// <exception cref="ArgumentException">A span has the wrong length.</exception>
-    public void TransformOne(ReadOnlySpan<float> image, Span<float> features)
-    {
-        RequireFeatureSpan(features.Length);
-        Transform(image, 1).Values.CopyTo(features);
-    }
-
-    /// <summary>Features of one uint8 image (C·H·W bytes, NCHW) written to <paramref name="features"/> (length F).</summary>
-    /// <exception cref="ArgumentException">A span has the wrong length.</exception>
-    public void TransformOne(ReadOnlySpan<byte> image, Span<float> features)
-    {
-        RequireFeatureSpan(features.Length);
-        var s = InputSchema;
-        if (image.Length != ImageSize)
-            throw new ArgumentException($"an image of {s.Channels}x{s.Height}x{s.Width} needs {ImageSize} bytes, got {image.Length}", nameof(image));
-        var data = new ImageDataset(image.ToArray(), 1, s.Channels, s.Height, s.Width, name: "image");
-        featurizer.Transform(data, 1).Values.CopyTo(features);
-    }
-
-    /// <summary>
     /// Saves the transformer as one model-bundle file (<see cref="ModelBundle"/>: options, weights, input description,
     /// training-data fingerprint), written atomically. Load it with <see cref="SslModelOperations.Load(string, int)"/>.
     /// </summary>
@@ -156,10 +133,4 @@ public sealed class SslFeaturizerTransformer : IDisposable
     public override string ToString() => $"{Options.MethodName} featurizer: {InputSchema} -> {OutputSchema}";
 
     private int ImageSize => Options.Channels * Options.Height * Options.Width;
-
-    private void RequireFeatureSpan(int length)
-    {
-        if (length != OutputSchema.Length)
-            throw new ArgumentException($"the destination holds {length} values but the featurizer gives {OutputSchema.Length} features", "features");
-    }
 }

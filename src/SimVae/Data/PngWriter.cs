@@ -1,6 +1,6 @@
 using System.IO.Compression;
 
-namespace SimVae.Evaluation.Reporting;
+namespace SimVae.Data;
 
 /// <summary>
 /// A minimal PNG encoder (ISO/IEC 15948): 8-bit grayscale or RGB, no interlacing, filter type 0 on every row,

@@ -1,0 +1,113 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using SimVae.Export;
+using Spectre.Console;
+
+namespace SimVae.Cli.Commands;
+
+/// <summary><c>simvae export</c>: writes a model bundle's encoder as an ONNX model (<see cref="OnnxExporter"/>) that runs without libtorch.</summary>
+internal static class ExportCommand
+{
+    public static Command Create(CliOutput output)
+    {
+        var model = CommonOptions.Model();
+        var outputPath = new Option<string>("--output", "-o") { Description = "ONNX file to write (replaced if it exists)", DefaultValueFactory = _ => "encoder.onnx" };
+        var pixelType = new Option<string>("--pixel-type")
+        {
+            Description = "Input element type: single (float32 pixels, multiplied by --input-scale in the graph) or byte (uint8 pixels, divided by 255 in the graph)",
+            DefaultValueFactory = _ => "single",
+        };
+        pixelType.AcceptOnlyFromAmong("single", "byte");
+        var inputScale = new Option<float?>("--input-scale")
+        {
+            Description = "Factor applied to float pixels in the graph (--pixel-type single only) [default: 1/255 = 0.003921569, for 0-255 pixels; 1 for pixels in [0, 1]]",
+        };
+        inputScale.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<float?>() is { } s && (!float.IsFinite(s) || s <= 0))
+                r.AddError($"--input-scale must be positive and finite; got {s.ToString(CultureInfo.InvariantCulture)}");
+        });
+        var inputName = NonEmpty(new Option<string>("--input-name") { Description = "Name of the graph input", DefaultValueFactory = _ => new OnnxExportOptions().InputName });
+        var outputName = NonEmpty(new Option<string>("--output-name") { Description = "Name of the graph output", DefaultValueFactory = _ => new OnnxExportOptions().OutputName });
+
+        var command = new Command("export",
+            $"Write a model bundle's encoder as an ONNX model (opset {OnnxExporter.Opset}): pixels [batch, C·H·W] in planar CHW order -> features [batch, F], as `simvae featurize` computes them")
+        {
+            model, outputPath, pixelType, inputScale, inputName, outputName,
+        };
+        command.SetAction(r =>
+        {
+            var modelPath = r.GetValue(model)!;
+            var path = r.GetValue(outputPath)!;
+            var options = Options(r.GetValue(pixelType)!, r.GetValue(inputScale), r.GetValue(inputName)!, r.GetValue(outputName)!);
+            CheckOutput(modelPath, path);
+            var clock = Stopwatch.StartNew();
+            using var featurizer = FeaturizeCommand.LoadFeaturizer(modelPath, Torch.Device.Cpu);
+            try
+            {
+                OnnxExporter.Export(featurizer, path, options);
+            }
+            catch (NotSupportedException e)
+            {
+                throw CliException.Input($"cannot export '{modelPath}': {e.Message}", e);
+            }
+            var o = featurizer.Options;
+            var result = new ExportResult("export", Path.GetFullPath(path), new FileInfo(path).Length, OnnxExporter.Opset, o.MethodName,
+                o.Backbone.ToString().ToLowerInvariant(), options.InputName, options.PixelType.ToString().ToLowerInvariant(),
+                options.PixelType == OnnxPixelType.Byte ? null : options.InputScale, [o.Channels, o.Height, o.Width],
+                (long)o.Channels * o.Height * o.Width, options.OutputName, featurizer.FeatureDimension, clock.Elapsed.TotalSeconds);
+            var scaling = options.PixelType == OnnxPixelType.Byte ? "uint8 / 255" : $"float × {options.InputScale.ToString("G7", CultureInfo.InvariantCulture)}";
+            output.Result(result, () => output.Console.MarkupLine(
+                $"Wrote [bold]{CliOutput.E(path)}[/] (ONNX opset {result.Opset}, {result.Bytes / 1e6:F1} MB): {CliOutput.E(result.InputName)} [[batch, {result.InputWidth}]] " +
+                $"({CliOutput.E(scaling)}, {o.Channels}x{o.Height}x{o.Width} planar) -> {CliOutput.E(result.OutputName)} [[batch, {result.Features}]], {CliOutput.E(o.MethodName)} features"));
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    /// <summary>The exporter's options from the command line; a scale given with byte pixels is a mistake, not silently ignored.</summary>
+    private static OnnxExportOptions Options(string pixelType, float? scale, string inputName, string outputName)
+    {
+        var type = pixelType == "byte" ? OnnxPixelType.Byte : OnnxPixelType.Single;
+        if (type == OnnxPixelType.Byte && scale is not null)
+            throw CliException.Usage("--input-scale applies to --pixel-type single only (byte pixels are always divided by 255)");
+        if (inputName == outputName)
+            throw CliException.Usage($"--input-name and --output-name must differ; both are '{inputName}'");
+        var options = new OnnxExportOptions { PixelType = type, InputName = inputName, OutputName = outputName };
+        return scale is { } s ? options with { InputScale = s } : options;
+    }
+
+    private static Option<string> NonEmpty(Option<string> option)
+    {
+        option.Validators.Add(r =>
+        {
+            if (string.IsNullOrWhiteSpace(r.GetValueOrDefault<string>())) r.AddError($"{option.Name} must not be empty");
+        });
+        return option;
+    }
+
+    /// <summary>Refuses to overwrite the bundle itself and names a missing output folder.</summary>
+    private static void CheckOutput(string modelPath, string path)
+    {
+        if (string.Equals(Resolve(modelPath), Resolve(path), StringComparison.Ordinal))
+            throw CliException.Usage($"--output '{path}' is the model bundle itself; choose another file");
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        if (!Directory.Exists(folder))
+            throw CliException.Input($"the folder of --output '{path}' does not exist: {folder}");
+        if (Directory.Exists(path))
+            throw CliException.Input($"--output '{path}' is a folder; give a file name such as encoder.onnx");
+    }
+
+    /// <summary>The full path, following a symbolic link to its final target.</summary>
+    private static string Resolve(string path)
+    {
+        var full = Path.GetFullPath(path);
+        var target = File.Exists(full) ? new FileInfo(full).ResolveLinkTarget(returnFinalTarget: true) : null;
+        return target?.FullName ?? full;
+    }
+
+    /// <summary>The JSON result of <c>simvae export</c>.</summary>
+    internal sealed record ExportResult(string Command, string Output, long Bytes, int Opset, string Method, string Backbone, string InputName,
+        string PixelType, float? InputScale, int[] ImageShape, long InputWidth, string OutputName, int Features, double Seconds);
+}
