@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using SimVae.Evaluation.Reporting;
+using SimVae.Data;
 
 namespace SimVae.Cli.Tests;
 

@@ -87,6 +87,7 @@ public sealed class RefusalTests
         Expect(
             new Case("featurize over its model", ["featurize", "--model", bundle, "--dataset", "synthetic", "--limit", "4", "--output", bundle], 3, "--output", "--model", "destroy an input"),
             new Case("featurize over a link to its model", ["featurize", "--model", bundle, "--dataset", "synthetic", "--limit", "4", "--output", link], 3, "same file as --model"),
+            new Case("export over a link to its model", ["export", "--model", bundle, "--output", link], 3, "same file as --model"),
             new Case("featurize over a data file", ["featurize", "--model", bundle, "--dataset", "folder", "--data-path", Path.Combine(folder.Path, "images"), "--split", "train", "--output", png], 3, "--data-path"),
             new Case("checkpoint = output", Tiny(folder.File("x.simvae"), "--checkpoint", folder.File("x.simvae")), 3, "--output and --checkpoint both name"),
             new Case("metrics = output", Tiny(folder.File("y.simvae"), "--metrics", folder.File("y.simvae")), 3, "--output and --metrics both name"),
