@@ -24,6 +24,21 @@ public enum BackboneKind
 [JsonDerivedType(typeof(VicRegOptions), "vicreg")]
 public abstract record SslOptions
 {
+    /// <summary>Largest image side accepted (pixels): bounds what a few bytes of options can make a model allocate.</summary>
+    public const int MaxImageSide = 1024;
+
+    /// <summary>Largest feature (latent) dimension accepted.</summary>
+    public const int MaxLatentDim = 4096;
+
+    /// <summary>Largest width of a projection or expander layer accepted.</summary>
+    public const int MaxLayerWidth = 16384;
+
+    /// <summary>Most augmented views per image accepted.</summary>
+    public const int MaxViews = 64;
+
+    /// <summary>Most images per batch accepted.</summary>
+    public const int MaxBatchImages = 65536;
+
     /// <summary>Architecture of the encoder (and decoder for the generative methods).</summary>
     public BackboneKind Backbone { get; init; } = BackboneKind.Mlp;
     /// <summary>Image channels (1 grey, 3 RGB).</summary>
@@ -54,14 +69,19 @@ public abstract record SslOptions
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
     public virtual void Validate()
     {
+        Require(Enum.IsDefined(Backbone), nameof(Backbone), Backbone, "must be Mlp, Conv or ResNet18");
         Require(Channels is 1 or 3, nameof(Channels), Channels, "must be 1 or 3");
-        Require(Height > 0 && Width > 0, nameof(Height), $"{Height}×{Width}", "image size must be positive");
-        Require(LatentDim > 0, nameof(LatentDim), LatentDim, "must be positive");
-        Require(Views >= 1, nameof(Views), Views, "must be at least 1");
-        Require(BatchImages >= 2, nameof(BatchImages), BatchImages, "must be at least 2");
-        Require(LearningRate > 0, nameof(LearningRate), LearningRate, "must be positive");
-        Require(AdamEpsilon > 0, nameof(AdamEpsilon), AdamEpsilon, "must be positive");
+        Require(Height is > 0 and <= MaxImageSide, nameof(Height), Height, $"must be in 1..{MaxImageSide}");
+        Require(Width is > 0 and <= MaxImageSide, nameof(Width), Width, $"must be in 1..{MaxImageSide}");
+        Require(LatentDim is > 0 and <= MaxLatentDim, nameof(LatentDim), LatentDim, $"must be in 1..{MaxLatentDim}");
+        Require(Views is >= 1 and <= MaxViews, nameof(Views), Views, $"must be in 1..{MaxViews}");
+        Require(BatchImages is >= 2 and <= MaxBatchImages, nameof(BatchImages), BatchImages, $"must be in 2..{MaxBatchImages}");
+        Require(double.IsFinite(LearningRate) && LearningRate > 0, nameof(LearningRate), LearningRate, "must be a positive number");
+        Require(double.IsFinite(AdamEpsilon) && AdamEpsilon > 0, nameof(AdamEpsilon), AdamEpsilon, "must be a positive number");
+        Require(double.IsFinite(WeightDecay) && WeightDecay >= 0, nameof(WeightDecay), WeightDecay, "must be a non-negative number");
         Require(Backbone != BackboneKind.ResNet18 || (Height == 32 && Width == 32), nameof(Backbone), Backbone, "ResNet-18 expects 32×32 images");
+        Require(Backbone != BackboneKind.Conv || (Height % 4 == 0 && Width % 4 == 0 && Height >= 4 && Width >= 4), nameof(Backbone), $"{Height}×{Width}",
+            "Conv needs a height and width divisible by 4");
     }
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> with <paramref name="message"/> unless <paramref name="ok"/>.</summary>
@@ -127,8 +147,9 @@ public sealed record SimClrOptions : SslOptions
     {
         base.Validate();
         Require(Views == 2, nameof(Views), Views, "must be 2 for SimCLR");
-        Require(Temperature > 0, nameof(Temperature), Temperature, "must be positive");
-        Require(ProjectionHidden > 0 && ProjectionDim > 0, nameof(ProjectionDim), ProjectionDim, "head widths must be positive");
+        Require(double.IsFinite(Temperature) && Temperature > 0, nameof(Temperature), Temperature, "must be a positive number");
+        Require(ProjectionHidden is > 0 and <= MaxLayerWidth, nameof(ProjectionHidden), ProjectionHidden, $"must be in 1..{MaxLayerWidth}");
+        Require(ProjectionDim is > 0 and <= MaxLayerWidth, nameof(ProjectionDim), ProjectionDim, $"must be in 1..{MaxLayerWidth}");
     }
 }
 
@@ -151,6 +172,6 @@ public sealed record VicRegOptions : SslOptions
     {
         base.Validate();
         Require(Views == 2, nameof(Views), Views, "must be 2 for VICReg");
-        Require(ExpanderDim > 0, nameof(ExpanderDim), ExpanderDim, "must be positive");
+        Require(ExpanderDim is > 0 and <= MaxLayerWidth, nameof(ExpanderDim), ExpanderDim, $"must be in 1..{MaxLayerWidth}");
     }
 }

@@ -127,6 +127,33 @@ public class MixedPrecisionTrainerTests
     }
 
     [TestMethod]
+    public void ACheckpointResumesOnlyInItsOwnPrecision()
+    {
+        var data = TinyModels.Data(64);
+        string path = Path.Combine(Path.GetTempPath(), $"simvae-precision-{Guid.NewGuid():N}.ckpt");
+        try
+        {
+            Trainer Make(Precision precision, long steps) => new(new TrainerOptions
+            {
+                MaxSteps = steps, Device = Device.Cpu, LogEvery = 1, Prefetch = 0, Seed = 4, CheckpointPath = path, Precision = precision,
+            });
+            using (var model = Make(Precision.BFloat16Emulated, 2).CreateModel(TinyModels.Options("simvae")))
+                Make(Precision.BFloat16Emulated, 2).Train(model, data);
+            using (var model = Make(Precision.Float32, 3).CreateModel(TinyModels.Options("simvae")))
+            {
+                var e = Assert.ThrowsExactly<InvalidDataException>(() => Make(Precision.Float32, 3).Train(model, data, resume: true));
+                StringAssert.Contains(e.Message, "mixedPrecision");
+            }
+            using (var model = Make(Precision.BFloat16Emulated, 3).CreateModel(TinyModels.Options("simvae")))
+                Assert.IsTrue(double.IsFinite(Make(Precision.BFloat16Emulated, 3).Train(model, data, resume: true)["loss"]));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [TestMethod]
     public void EmulatedBFloat16TrainsCloseToBFloat16AndDiffersFromFloat32()
     {
         var data = TinyModels.Data(64);
