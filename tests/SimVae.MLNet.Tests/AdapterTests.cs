@@ -1,3 +1,4 @@
+using SimVae.Backbones;
 using System.Diagnostics;
 using System.IO.Compression;
 using Microsoft.ML;

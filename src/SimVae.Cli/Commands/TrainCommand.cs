@@ -1,3 +1,4 @@
+using SimVae.Backbones;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
@@ -13,24 +14,24 @@ namespace SimVae.Cli.Commands;
 /// <summary><c>simvae train</c>: trains a method on a data set and writes a model bundle (with a checkpoint for resuming).</summary>
 internal static class TrainCommand
 {
-    public static readonly string[] Methods = ["simvae", "vae", "beta-vae", "simclr", "vicreg"];
+    public static readonly string[] Methods = [.. SslMethods.Names];
     public static readonly string[] Backbones = ["mlp", "conv", "resnet18"];
 
     public static Command Create(CliOutput output)
     {
-        var method = new Option<string>("--method") { Description = "Method: simvae, vae, beta-vae, simclr or vicreg", DefaultValueFactory = _ => "simvae" };
+        var method = new Option<string>("--method") { Description = $"Method: {string.Join(", ", Methods)}", DefaultValueFactory = _ => "simvae" };
         method.AcceptOnlyFromAmong(Methods);
         var dataset = CommonOptions.Dataset();
         var dataPath = CommonOptions.DataPath();
         var limit = CommonOptions.Limit();
         var backbone = new Option<string>("--backbone") { Description = "Encoder (and decoder) architecture: mlp (the authors' FashionMNIST MLP), conv, resnet18 (32x32 RGB)", DefaultValueFactory = _ => "mlp" };
         backbone.AcceptOnlyFromAmong(Backbones);
-        var latent = Positive(new Option<int>("--latent-dim") { Description = "Feature (latent) dimension d", DefaultValueFactory = _ => 10 });
-        var views = new Option<int?>("--views") { Description = "J, augmented views per image (default: the method's: simvae, simclr and vicreg 2; vae and beta-vae 1)" };
-        var batch = Positive(new Option<int>("--batch-size") { Description = "Images per batch (each gives J views)", DefaultValueFactory = _ => 64 });
-        var lr = new Option<double?>("--learning-rate") { Description = "Adam's learning rate (default: the method's: simvae/vae 8e-5, simclr/vicreg 1e-3)" };
-        var beta = new Option<double>("--beta") { Description = "β of beta-vae", DefaultValueFactory = _ => 4.0 };
-        var augmentation = new Option<string>("--augmentation") { Description = $"Augmentation preset: auto (simvae-fashion-mnist for gray images, simvae-cifar10 for RGB; simclr for simclr/vicreg on RGB), {string.Join(", ", AugmentationNames.Known)}", DefaultValueFactory = _ => "auto" };
+        var latent = Positive(new Option<int>("--latent-dim") { Description = "Feature (latent) dimension d", DefaultValueFactory = _ => SslOptions.DefaultLatentDim });
+        var views = new Option<int?>("--views") { Description = "J, augmented views per image (default: the method's: 1 for vae and beta-vae, 4 for dino (2 global + 2 local crops), 2 for the others)" };
+        var batch = Positive(new Option<int>("--batch-size") { Description = "Images per batch (each gives J views)", DefaultValueFactory = _ => SslOptions.DefaultBatchImages });
+        var lr = new Option<double?>("--learning-rate") { Description = "Peak learning rate of the method's optimiser (default: the method's paper value for 64 images; e.g. simvae Adam 8e-5, byol LARS 0.05)" };
+        var beta = new Option<double>("--beta") { Description = "β of beta-vae", DefaultValueFactory = _ => SimVaeOptions.DefaultBeta };
+        var augmentation = new Option<string>("--augmentation") { Description = $"Augmentation preset: auto (simvae-fashion-mnist for gray images, simvae-cifar10 for RGB; simclr for the other methods on RGB), {string.Join(", ", AugmentationNames.Known)}", DefaultValueFactory = _ => "auto" };
         augmentation.AcceptOnlyFromAmong(["auto", .. AugmentationNames.Known]);
         var imageSize = Positive(new Option<int>("--image-size") { Description = "Image side for generated (synthetic) and decoded (folder) data sets", DefaultValueFactory = _ => 28 });
         var channels = new Option<int>("--channels") { Description = "Channels for the folder data set: 1 (gray) or 3 (RGB)", DefaultValueFactory = _ => 1 };
@@ -43,7 +44,7 @@ internal static class TrainCommand
         var checkpoint = new Option<string?>("--checkpoint") { Description = "Checkpoint file (default: <output>.ckpt); written every --checkpoint-every steps, at the end and on Ctrl+C" };
         var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint when it exists (same method, data and seed; more --epochs trains longer)" };
         var checkpointEvery = Positive(new Option<int>("--checkpoint-every") { Description = "Steps between checkpoints", DefaultValueFactory = _ => 500 });
-        var logEvery = Positive(new Option<int>("--log-every") { Description = "Steps between progress reports (each waits for the device)", DefaultValueFactory = _ => 10 });
+        var logEvery = Positive(new Option<int>("--log-every") { Description = "Steps between progress reports (each waits for the device)", DefaultValueFactory = _ => SslOptions.DefaultLatentDim });
         var metrics = new Option<string?>("--metrics") { Description = "JSON-lines file receiving the losses and throughput of every report" };
 
         var command = new Command("train", "Train a self-supervised model on a data set and save it as a model bundle")
@@ -159,18 +160,11 @@ internal static class TrainCommand
             "resnet18" => BackboneKind.ResNet18,
             _ => throw CliException.Usage($"unknown backbone '{backbone}': expected {string.Join(", ", Backbones)}"),
         };
-        SslOptions options = method switch
-        {
-            "simvae" => new SimVaeOptions(),
-            "vae" => SimVaeOptions.Vae(),
-            "beta-vae" => SimVaeOptions.BetaVae(beta),
-            "simclr" => new SimClrOptions(),
-            "vicreg" => new VicRegOptions(),
-            _ => throw CliException.Usage($"unknown method '{method}': expected {string.Join(", ", Methods)}"),
-        };
+        if (!Methods.Contains(method)) throw CliException.Usage($"unknown method '{method}': expected {string.Join(", ", Methods)}");
+        var options = method == "beta-vae" ? SimVaeOptions.BetaVae(beta) : SslMethods.Defaults(method);
         var preset = augmentation != "auto" ? augmentation
             : data.Channels == 1 ? "simvae-fashion-mnist"
-            : options is SimVaeOptions ? "simvae-cifar10" : "simclr";
+            : options is VariationalOptions ? "simvae-cifar10" : "simclr";
         options = options with
         {
             Backbone = kind, Channels = data.Channels, Height = data.Height, Width = data.Width, LatentDim = latentDim,

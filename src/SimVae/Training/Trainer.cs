@@ -9,8 +9,8 @@ using SimVae.Torch.Optim;
 namespace SimVae.Training;
 
 /// <summary>
-/// Trains an <see cref="SslModel"/> on unlabelled images: owns the loop, optimiser (Adam with the method's
-/// settings), device placement, metrics log, atomic checkpoints, exact resume, cancellation and NaN detection.
+/// Trains an <see cref="SslModel"/> on unlabelled images: owns the loop, the optimiser the method configures
+/// (<see cref="SslModel.ConfigureOptimizers"/>), device placement, metrics log, atomic checkpoints, exact resume, cancellation and NaN detection.
 /// Exact resume: weights, data order, augmentations and sampling noise are all derived from the seed and the
 /// step/loader position, so continuing from a checkpoint gives the same losses as an uninterrupted run.
 /// </summary>
@@ -57,14 +57,15 @@ public sealed class Trainer
         using var loader = new DataLoader(data, new DataLoaderOptions
         {
             BatchSize = o.BatchImages, DropLast = true, Seed = options.Seed, Device = options.Device,
-            Transform = AugmentationNames.Create(o.Augmentation, o.Height, o.Views), Prefetch = options.Prefetch,
+            Transform = o.CreateAugmentation(), Prefetch = options.Prefetch,
         });
-        using var optimizer = new Adam(model.Parameters(), o.LearningRate, eps: o.AdamEpsilon, weightDecay: o.WeightDecay);
+        long totalSteps = options.MaxSteps ?? (long)options.Epochs * loader.BatchesPerEpoch;
+        using var optimization = model.ConfigureOptimizers(totalSteps);
+        var optimizer = optimization.Optimizer;
         long step = 0;
         var position = new LoaderPosition(0, 0);
         if (resume && options.CheckpointPath is { } path && File.Exists(path))
             (step, position) = Checkpoint.Load(path, model, optimizer, options.Seed);
-        long totalSteps = options.MaxSteps ?? (long)options.Epochs * loader.BatchesPerEpoch;
         int epochs = (int)Math.Max(1, (totalSteps - step + loader.BatchesPerEpoch - 1) / loader.BatchesPerEpoch + 1);
         using var metrics = options.MetricsPath is null ? null : new StreamWriter(options.MetricsPath, append: resume);
         model.Train();
@@ -84,6 +85,8 @@ public sealed class Trainer
             {
                 // Sampling noise depends only on (seed, step): the same step draws the same ε after a resume.
                 TorchRuntime.ManualSeed((ulong)Seeds.Derive(options.Seed, step, 3));
+                optimization.BeginStep(step);
+                model.OnTrainingStep(step, totalSteps);
                 LossTerms loss;
                 using (options.MixedPrecision is { } reduced ? Autocast.Enable(reduced, options.Device.Type) : null)
                     loss = model.Loss(batch.Images);

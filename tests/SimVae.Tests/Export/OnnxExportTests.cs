@@ -1,3 +1,4 @@
+using SimVae.Backbones;
 using Microsoft.ML.OnnxRuntime;
 using Onnx;
 using SimVae.Data;

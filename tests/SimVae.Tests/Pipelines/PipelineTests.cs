@@ -1,3 +1,4 @@
+using SimVae.Backbones;
 using SimVae.Bundles;
 using SimVae.Data;
 using SimVae.Methods;

@@ -1,3 +1,4 @@
+using SimVae.Backbones;
 using SimVae.Data;
 using SimVae.Losses;
 using SimVae.Methods;
