@@ -16,9 +16,14 @@ public sealed class DinoHead : Module<Tensor, Tensor>
     private readonly Tensor lastWeight;
 
     /// <summary>Creates the head.</summary>
-    public DinoHead(long inputs, long hidden, long bottleneck, long outputs)
+    /// <param name="inputs">Input width (the backbone's d).</param>
+    /// <param name="hidden">Hidden width of the MLP.</param>
+    /// <param name="bottleneck">Width before the normalised last layer.</param>
+    /// <param name="outputs">K.</param>
+    /// <param name="batchNorm">Batch norm after the hidden layers (DINO's <c>use_bn_in_head</c>).</param>
+    public DinoHead(long inputs, long hidden, long bottleneck, long outputs, bool batchNorm)
     {
-        mlp = RegisterModule("mlp", ProjectionHead.Create([inputs, hidden, hidden, bottleneck], gelu: true));
+        mlp = RegisterModule("mlp", ProjectionHead.Create([inputs, hidden, hidden, bottleneck], batchNorm, gelu: true));
         using var scope = DisposeScope.Open();
         lastWeight = RegisterParameter("last_weight", (Tensor.Randn([outputs, bottleneck]) * (1 / Math.Sqrt(bottleneck))).Detach());
     }
@@ -44,7 +49,7 @@ public sealed class DinoModel : MomentumModel
 
     /// <summary>Creates student, teacher and centre (zeros, as DINO's code).</summary>
     public DinoModel(DinoOptions options)
-        : base(options, d => new DinoHead(d, options.HeadHidden, options.HeadBottleneck, options.OutputDim))
+        : base(options, d => new DinoHead(d, options.HeadHidden, options.HeadBottleneck, options.OutputDim, options.HeadBatchNorm))
     {
         center = RegisterBuffer("center", Tensor.Zeros([1, options.OutputDim]));
         teacherTemperature = options.TeacherTemperatureStart;

@@ -36,6 +36,14 @@ public sealed record DinoOptions : MomentumOptions
     /// <summary>K, output dimension (DINO: 65,536 on ImageNet; here 4,096).</summary>
     public int OutputDim { get; init; } = 4096;
 
+    /// <summary>
+    /// Batch norm after the head's hidden layers (DINO's <c>use_bn_in_head</c>, off in the paper's ViT runs). On by
+    /// default: without it the head's outputs from this library's backbones (no batch norm) barely depend on the input
+    /// at initialisation, the centred teacher targets are uniform and DINO collapses to them (measured on the synthetic
+    /// shapes: teacher entropy ln K within 30 steps).
+    /// </summary>
+    public bool HeadBatchNorm { get; init; } = true;
+
     /// <summary>τ_s, the student's temperature (0.1).</summary>
     public double StudentTemperature { get; init; } = 0.1;
 

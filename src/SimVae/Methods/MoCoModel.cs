@@ -16,7 +16,7 @@ public sealed class MoCoModel : MomentumModel
 
     /// <summary>Creates the model; the queue starts as random unit vectors (as MoCo's code).</summary>
     public MoCoModel(MoCoOptions options)
-        : base(options, d => ProjectionHead.Create([d, options.ProjectionHidden, options.ProjectionDim]))
+        : base(options, d => ProjectionHead.Create([d, options.ProjectionHidden, options.ProjectionDim], batchNorm: options.HeadBatchNorm))
     {
         using var scope = DisposeScope.Open();
         queue = RegisterBuffer("queue", Functional.Normalize(Tensor.Randn([options.QueueSize, options.ProjectionDim]), dim: 1));

@@ -35,6 +35,14 @@ public sealed record MoCoOptions : MomentumOptions
     /// <summary>Output width of the head (128, MoCo v2).</summary>
     public int ProjectionDim { get; init; } = 128;
 
+    /// <summary>
+    /// Batch norm after the head's hidden layer (MoCo v2: none; MoCo v3 and BYOL have it). On by default: this library's
+    /// MLP and conv backbones have no batch norm, and without it their head's outputs barely depend on the input at
+    /// initialisation, so all keys point the same way and InfoNCE has no gradient (measured on the synthetic shapes:
+    /// the loss stays at ln(K + 1) with every cosine at 1).
+    /// </summary>
+    public bool HeadBatchNorm { get; init; } = true;
+
     /// <inheritdoc />
     public override string MethodName => "moco";
 
