@@ -25,9 +25,9 @@ public static class SslMethods
         Add<SimVaeOptions>("simvae", "SimVAE (Bizeul, Schölkopf, Allen 2024)", () => new(), o => new SimVaeModel(o));
         Add<SimVaeOptions>("vae", "VAE on augmented views (Kingma & Welling 2014)", SimVaeOptions.Vae, o => new SimVaeModel(o));
         Add<SimVaeOptions>("beta-vae", "β-VAE on augmented views (Higgins et al. 2017)", () => SimVaeOptions.BetaVae(), o => new SimVaeModel(o));
-        Add<CrVaeOptions>("cr-vae", "Consistency-regularised VAE (Sinha & Dieng 2021)", () => new(), o => new CrVaeModel(o));
         Add<SimClrOptions>("simclr", "SimCLR (Chen et al. 2020)", () => new(), o => new SimClrModel(o));
         Add<VicRegOptions>("vicreg", "VICReg (Bardes, Ponce, LeCun 2022)", () => new(), o => new VicRegModel(o));
+        Add<CrVaeOptions>("cr-vae", "Consistency-regularised VAE (Sinha & Dieng 2021)", () => new(), o => new CrVaeModel(o));
         Add<MoCoOptions>("moco", "MoCo v2 (Chen, Fan, Girshick, He 2020)", () => new(), o => new MoCoModel(o));
         Add<ByolOptions>("byol", "BYOL (Grill et al. 2020)", () => new(), o => new ByolModel(o));
         Add<BarlowTwinsOptions>("barlow-twins", "Barlow Twins (Zbontar et al. 2021)", () => new(), o => new BarlowTwinsModel(o));
