@@ -1,3 +1,4 @@
+using SimVae.Augmentations;
 using SimVae.Backbones;
 using System.CommandLine;
 using System.Diagnostics;

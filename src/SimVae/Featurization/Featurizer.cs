@@ -1,9 +1,9 @@
+using SimVae.Augmentations;
 using SimVae.Bundles;
 using SimVae.Data;
 using SimVae.Export;
 using SimVae.Methods;
 using SimVae.Torch;
-using SimVae.Training;
 
 namespace SimVae.Featurization;
 

@@ -1,5 +1,4 @@
 using SimVae.Augmentations;
-using SimVae.Training;
 
 namespace SimVae.Methods;
 

@@ -1,7 +1,6 @@
 using System.Text.Json.Serialization;
 using SimVae.Augmentations;
 using SimVae.Backbones;
-using SimVae.Training;
 
 namespace SimVae.Methods;
 

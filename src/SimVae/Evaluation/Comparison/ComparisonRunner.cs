@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using SimVae.Augmentations;
 using SimVae.Data;
 using SimVae.Evaluation.Reporting;
 using SimVae.Featurization;
