@@ -103,6 +103,13 @@ public class ImageFileTests
         Assert.AreEqual(8, features[0].Length);
         Assert.IsTrue(features.SelectMany(f => f).All(float.IsFinite));
 
+        // Encoded file bytes are not pixels: the stage says how to decode them.
+        var raw = ml.Transforms.LoadRawImageBytes("Bytes", folder, nameof(ImageFile.ImagePath))
+            .Append(ml.Transforms.SimVaeFeaturize("Features", "Bytes", options));
+        var encoded = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => raw.Fit(data));
+        StringAssert.Contains(encoded.Message, "encoded image bytes");
+        StringAssert.Contains(encoded.Message, "LoadImages");
+
         // The same colour column for a grey model is refused with the transforms to add.
         var grey = ml.Transforms.LoadImages("Image", folder, nameof(ImageFile.ImagePath))
             .Append(ml.Transforms.ResizeImages("Image", 32, 32))
