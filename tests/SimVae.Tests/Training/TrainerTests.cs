@@ -58,6 +58,7 @@ public class TrainerTests
         // whose queue holds only keys (QueueSize / BatchImages steps in).
         int filled = Small(method) is MoCoOptions moco ? moco.QueueSize / moco.BatchImages : 0;
         double first = losses.Skip(filled).Take(5).Average(), last = losses.TakeLast(5).Average();
+        Console.WriteLine($"{method}: mean loss of steps {filled + 1}-{filled + 5} {first:G5}, of the last 5 {last:G5}");
         Assert.IsTrue(last < first, $"{method}: loss went from {first} to {last}");
     }
 
