@@ -145,6 +145,42 @@ SVN_API int svn_cuda_set_sync_debug_mode(int32_t mode, int32_t* previous);
 /* Multi-tensor (foreach) Adam: -1 never, 0 when all tensors are on CUDA (default), 1 always (tests). */
 SVN_API int svn_set_multi_tensor_optim(int32_t mode);
 
+/* Distributed (distributed.cpp): c10d rendezvous stores and a process group with Gloo (CPU tensors) and, in CUDA
+ * builds with NCCL, NCCL (CUDA tensors); each collective picks the backend by the tensor's device. Collectives wait
+ * at most the group's timeout; their errors read "c10d <op> (collective #k) failed on rank r of w: <c10d's message>". */
+typedef void* svn_store;
+typedef void* svn_process_group;
+/* TCPStore at host:port; the server (rank 0) listens, clients connect (retrying until the timeout). */
+SVN_API int svn_store_tcp(const char* host, int32_t port, int32_t is_server, int64_t timeout_ms, svn_store* out);
+/* FileStore on a shared file (one machine, or a shared file system); world_size processes open it. */
+SVN_API int svn_store_file(const char* path, int32_t world_size, int64_t timeout_ms, svn_store* out);
+SVN_API void svn_store_free(svn_store s);
+SVN_API int svn_store_set(svn_store s, const char* key, const uint8_t* value, int64_t length);
+/* Waits (up to the store timeout) for key; copies at most capacity bytes; *length receives the full length. */
+SVN_API int svn_store_get(svn_store s, const char* key, uint8_t* buffer, int64_t capacity, int64_t* length);
+SVN_API int svn_store_add(svn_store s, const char* key, int64_t delta, int64_t* value);
+SVN_API int svn_store_check(svn_store s, const char* key, int32_t* exists);
+/* Backends compiled in: bit 0 Gloo, bit 1 NCCL. */
+SVN_API int32_t svn_distributed_backends(void);
+/* backends: the same bits. Gloo's transport device: gloo_interface (e.g. "eth0") if given, else gloo_host (an address
+ * of this machine) if given, else c10d's default (this machine's hostname). */
+SVN_API int svn_pg_create(svn_store store, int32_t rank, int32_t world_size, int32_t backends, const char* gloo_interface,
+                          const char* gloo_host, int64_t timeout_ms, svn_process_group* out);
+SVN_API void svn_pg_free(svn_process_group g);
+/* Collectives this rank has entered so far (a rank behind the others has entered fewer). */
+SVN_API int64_t svn_pg_collectives(svn_process_group g);
+/* Collectives that failed so far (including those run by the all-gather's backward inside svn_tensor_backward). */
+SVN_API int64_t svn_pg_failures(svn_process_group g);
+/* In place; op: 0 sum, 1 product, 2 min, 3 max. */
+SVN_API int svn_pg_all_reduce(svn_process_group g, svn_tensor t, int32_t op);
+/* Sums the tensors over ranks in place, in flat buckets of at most bucket_bytes, then multiplies them by scale. */
+SVN_API int svn_pg_all_reduce_buckets(svn_process_group g, const svn_tensor* tensors, int32_t count, int64_t bucket_bytes, double scale);
+SVN_API int svn_pg_broadcast(svn_process_group g, svn_tensor t, int32_t root);
+/* [n, ...] on every rank -> [world·n, ...] in rank order. differentiable: record an autograd node whose backward
+ * all-reduces the gradient and returns this rank's rows (the process group must outlive that backward pass). */
+SVN_API int svn_pg_all_gather(svn_process_group g, svn_tensor t, int32_t differentiable, svn_tensor* out);
+SVN_API int svn_pg_barrier(svn_process_group g);
+
 #ifdef __cplusplus
 }
 #endif

@@ -4,6 +4,7 @@ using System.Text.Json;
 using SimVae.Cli.Commands;
 using SimVae.Data;
 using SimVae.Torch;
+using SimVae.Torch.Distributed;
 using SimVae.Training;
 using Spectre.Console;
 
@@ -123,6 +124,7 @@ internal static class SimVaeCli
         FileNotFoundException f => (ExitCodes.Input, f.FileName is { } file && !f.Message.Contains(file, StringComparison.Ordinal) ? $"{f.Message} ({file})" : f.Message),
         DirectoryNotFoundException or InvalidDataException or DataSetFormatException or UnauthorizedAccessException or IOException => (ExitCodes.Input, e.Message),
         TorchException => (ExitCodes.Device, $"libtorch: {e.Message}"),
+        DistributedException => (ExitCodes.Device, $"distributed training: {e.Message}"),
         DllNotFoundException => (ExitCodes.Device, e.Message),
         ArgumentException => (ExitCodes.Usage, e.Message),
         _ => (ExitCodes.Failure, $"{e.GetType().Name}: {e.Message}"),

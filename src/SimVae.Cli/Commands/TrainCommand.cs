@@ -47,14 +47,17 @@ internal static class TrainCommand
         var checkpointEvery = Positive(new Option<int>("--checkpoint-every") { Description = "Steps between checkpoints", DefaultValueFactory = _ => 500 });
         var logEvery = Positive(new Option<int>("--log-every") { Description = "Steps between progress reports (each waits for the device)", DefaultValueFactory = _ => SslOptions.DefaultLatentDim });
         var metrics = new Option<string?>("--metrics") { Description = "JSON-lines file receiving the losses and throughput of every report" };
+        var distributed = new DistributedLaunch();
 
         var command = new Command("train", "Train a self-supervised model on a data set and save it as a model bundle")
         {
             method, dataset, dataPath, limit, backbone, latent, views, batch, lr, beta, augmentation, imageSize, channels,
             epochs, maxSteps, device, seed, outputPath, checkpoint, resume, checkpointEvery, logEvery, metrics,
         };
+        foreach (var option in distributed.Options) command.Add(option);
         command.SetAction(r =>
         {
+            if (distributed.LaunchIfAsked(r, output) is { } launched) return launched;
             var m = r.GetValue(method)!;
             var bundlePath = r.GetValue(outputPath)!;
             var checkpointPath = r.GetValue(checkpoint) ?? bundlePath + ".ckpt";
@@ -63,11 +66,12 @@ internal static class TrainCommand
             var options = BuildOptions(m, data, r.GetValue(backbone)!, r.GetValue(latent), r.GetValue(views), r.GetValue(batch), r.GetValue(lr), r.GetValue(beta), r.GetValue(augmentation)!);
             if (data.Count < options.BatchImages)
                 throw CliException.Usage($"{data.Name} has {data.Count} images, fewer than one batch (--batch-size {options.BatchImages})");
+            var parallel = distributed.Worker(r);
             var trainerOptions = new TrainerOptions
             {
-                Epochs = r.GetValue(epochs), MaxSteps = r.GetValue(maxSteps), Device = CommonOptions.ResolveDevice(r.GetValue(device)!),
+                Epochs = r.GetValue(epochs), MaxSteps = r.GetValue(maxSteps), Device = DistributedLaunch.DeviceOf(CommonOptions.ResolveDevice(r.GetValue(device)!), parallel),
                 Seed = r.GetValue(seed), LogEvery = r.GetValue(logEvery), CheckpointPath = checkpointPath,
-                CheckpointEvery = r.GetValue(checkpointEvery), MetricsPath = r.GetValue(metrics),
+                CheckpointEvery = r.GetValue(checkpointEvery), MetricsPath = r.GetValue(metrics), DataParallel = parallel,
             };
             if (trainerOptions.MaxSteps is < 1) throw CliException.Usage("--max-steps must be at least 1");
             EnsureFolder(bundlePath);
@@ -83,7 +87,8 @@ internal static class TrainCommand
         long batchesPerEpoch = data.Count / options.BatchImages;
         long planned = trainerOptions.MaxSteps ?? trainerOptions.Epochs * batchesPerEpoch;
         output.Info($"Training [bold]{CliOutput.E(options.MethodName)}[/] ({CliOutput.E(options.Backbone)}, d = {options.LatentDim}, {options.BatchImages} images × {options.Views} views per step) " +
-                    $"on {CliOutput.E(data)} for {planned} steps on {CliOutput.E(trainerOptions.Device)}" + (resuming ? $", resuming from '{CliOutput.E(trainerOptions.CheckpointPath)}'" : ""));
+                    $"on {CliOutput.E(data)} for {planned} steps on {CliOutput.E(trainerOptions.Device)}{CliOutput.E(DistributedLaunch.Describe(trainerOptions.DataParallel))}" +
+                    (resuming ? $", resuming from '{CliOutput.E(trainerOptions.CheckpointPath)}'" : ""));
         if (!trainerOptions.Device.IsCuda && TorchRuntime.UsesReferenceBlas && !output.Quiet)
             output.Error.WriteLine($"simvae: warning: libtorch uses the reference BLAS ({TorchRuntime.BlasLibrary}); training will be ~20x slower. Install OpenBLAS: apt-get install libopenblas0-pthread");
         var trainer = new Trainer(trainerOptions);
@@ -131,6 +136,8 @@ internal static class TrainCommand
         {
             throw CliException.Input($"cannot resume from '{trainerOptions.CheckpointPath}' with these settings (same --method, --backbone, --latent-dim, data and --seed are needed): {e.Message}", e);
         }
+        // In a data-parallel run every rank holds the same weights; rank 0 alone writes the bundle and the result.
+        if (!DistributedLaunch.IsMainRank(trainerOptions.DataParallel)) return ExitCodes.Success;
         ModelBundle.Save(bundlePath, model, DataFingerprint.Of(data));
         var seconds = clock.Elapsed.TotalSeconds;
         var result = new TrainResult("train", options.MethodName, data.Name, data.Count, last?.Step ?? 0, last?.TotalSteps ?? planned,

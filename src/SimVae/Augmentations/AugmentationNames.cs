@@ -15,4 +15,11 @@ public static class AugmentationNames
         "none" => null,
         _ => throw new ArgumentException($"unknown augmentation '{name}'; expected one of {string.Join(", ", Known)}", nameof(name)),
     };
+
+    /// <summary>
+    /// The transform a training loader uses: <see cref="Create"/>'s, except that "none" with J &gt; 1 gives J copies
+    /// of each image (the model reads J·N view-major rows; without copies it would pair different images).
+    /// </summary>
+    public static MultiViewTransform? ForTraining(string name, int size, int views) =>
+        Create(name, size, views) ?? (views > 1 ? new MultiViewTransform(new Compose(), views) : null);
 }

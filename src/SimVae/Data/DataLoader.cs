@@ -30,6 +30,17 @@ public sealed record DataLoaderOptions
 
     /// <summary>Batches prepared ahead by a background worker (default 1); 0 prepares each batch on the calling thread.</summary>
     public int Prefetch { get; init; } = 1;
+
+    /// <summary>
+    /// Data-parallel sharding: each global batch of <see cref="BatchSize"/> images (same order for every rank) is cut
+    /// into <see cref="ShardCount"/> equal, consecutive parts and this loader delivers part <see cref="ShardIndex"/>,
+    /// so the shards of all ranks are disjoint and together are exactly one process's batch. Default 1: no sharding.
+    /// Augmentations are drawn per shard (seeded by seed, epoch, batch and shard), as each rank has its own generator.
+    /// </summary>
+    public int ShardCount { get; init; } = 1;
+
+    /// <summary>Which shard this loader delivers, 0 … <see cref="ShardCount"/> − 1 (the rank).</summary>
+    public int ShardIndex { get; init; }
 }
 
 /// <summary>A position in the stream of batches: epoch <see cref="Epoch"/>, batch <see cref="Batch"/> within it (both from 0).</summary>
@@ -111,6 +122,12 @@ public sealed class DataLoader : IDisposable
         options ??= new DataLoaderOptions();
         if (options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), options.BatchSize, "BatchSize must be at least 1");
         if (options.Prefetch < 0) throw new ArgumentOutOfRangeException(nameof(options), options.Prefetch, "Prefetch must not be negative");
+        if (options.ShardCount < 1 || options.BatchSize % options.ShardCount != 0)
+            throw new ArgumentOutOfRangeException(nameof(options), options.ShardCount, $"ShardCount must be at least 1 and divide BatchSize {options.BatchSize}");
+        if (options.ShardIndex < 0 || options.ShardIndex >= options.ShardCount)
+            throw new ArgumentOutOfRangeException(nameof(options), options.ShardIndex, $"ShardIndex must be within 0..{options.ShardCount - 1}");
+        if (options.ShardCount > 1 && !options.DropLast)
+            throw new ArgumentException("sharded loading needs DropLast (every rank must get a full shard)", nameof(options));
         if (data.Count == 0) throw new ArgumentException($"{data.Name} is empty", nameof(data));
         if (options.DropLast && data.Count < options.BatchSize)
             throw new ArgumentException($"{data.Name} has {data.Count} images, fewer than one batch of {options.BatchSize} with DropLast", nameof(options));
@@ -233,8 +250,9 @@ public sealed class DataLoader : IDisposable
     /// <summary>Prepares the batch at <paramref name="position"/> given its epoch's order (pure: same inputs, same batch).</summary>
     private DataBatch Produce(LoaderPosition position, int[] order)
     {
-        int first = position.Batch * Options.BatchSize;
-        int count = Math.Min(Options.BatchSize, data.Count - first);
+        int shard = Options.BatchSize / Options.ShardCount;
+        int first = position.Batch * Options.BatchSize + Options.ShardIndex * shard;
+        int count = Options.ShardCount > 1 ? shard : Math.Min(Options.BatchSize, data.Count - first);
         var indices = order.AsSpan(first, count).ToArray();
         var next = position.Batch + 1 < BatchesPerEpoch ? position with { Batch = position.Batch + 1 } : new LoaderPosition(position.Epoch + 1, 0);
         int[]? labels = data.HasLabels ? indices.Select(data.Label).ToArray() : null;
@@ -247,7 +265,9 @@ public sealed class DataLoader : IDisposable
             if (Options.Transform is { } transform)
             {
                 views = transform.Views;
-                var random = new Random(Seeds.Derive(Options.Seed, position.Epoch, position.Batch, 2));
+                var random = new Random(Options.ShardCount == 1
+                    ? Seeds.Derive(Options.Seed, position.Epoch, position.Batch, 2)
+                    : Seeds.Derive(Options.Seed, position.Epoch, position.Batch, 2, Options.ShardIndex));
                 images = transform.Apply(raw, random, out parameters, Options.RecordParameters);
             }
             else images = raw;

@@ -18,8 +18,23 @@ public abstract class TwoViewModel(SslOptions options, Func<long, Module<Tensor,
         using var scope = DisposeScope.Open();
         var projected = Embed(views);
         using var float32 = Autocast.Disable();
+        if (DataParallel is { GatherGlobalBatch: true } parallel) (projected, n) = GatherGlobalBatch(projected, n, parallel);
         var terms = PairLoss(projected.Narrow(0, 0, n), projected.Narrow(0, n, n));
         return terms.MoveToOuterScope();
+    }
+
+    /// <summary>
+    /// SimCLR's negatives and VICReg's variance and covariance are statistics of the whole batch, so a rank's shard
+    /// alone would give another loss (solo-learn and lightly gather too): every rank's [2N, D] projections are gathered
+    /// (differentiably: each rank gets back the gradient for its own rows) and reordered view-major into the global
+    /// batch's [2·W·N, D], exactly the rows one process with the global batch computes.
+    /// </summary>
+    private static (Tensor Projected, long Images) GatherGlobalBatch(Tensor projected, long n, DataParallelContext parallel)
+    {
+        int world = parallel.WorldSize;
+        var gathered = parallel.Group.AllGather(projected);
+        var viewMajor = gathered.View(world, 2, n, -1).Transpose(0, 1).Reshape(2 * world * n, -1);
+        return (viewMajor, world * n);
     }
 
     /// <summary>The loss between the two views' head outputs, rows corresponding.</summary>

@@ -12,7 +12,7 @@ public sealed class CrVaeModel(CrVaeOptions options) : VariationalModel(options)
         long n = ImagesIn(views);
         using var scope = DisposeScope.Open();
         var (mean, logVar) = Posterior(views);
-        var z = Reparameterize(mean, logVar);
+        var z = SampleLatents(mean, logVar, 2, n);
         var decoded = Decode(z);
         using var float32 = Autocast.Disable();
         (decoded, z, mean, logVar) = (Autocast.ToFloat32(decoded), Autocast.ToFloat32(z), Autocast.ToFloat32(mean), Autocast.ToFloat32(logVar));

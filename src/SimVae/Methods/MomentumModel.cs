@@ -29,5 +29,11 @@ public abstract class MomentumModel : JointEmbeddingModel
     }
 
     /// <summary>Updates the teacher (MoCo updates its key encoder before computing keys; BYOL and DINO after each step, the same sequence).</summary>
-    public override void OnTrainingStep(long step, long totalSteps) => Teacher.Update(TeacherMomentumAt(step, totalSteps));
+    /// <exception cref="NotSupportedException">In a data-parallel run: MoCo's queue, DINO's centre and the teachers' batch norms would need the ranks' keys and outputs gathered, which is not implemented.</exception>
+    public override void OnTrainingStep(long step, long totalSteps)
+    {
+        if (DataParallel is not null)
+            throw new NotSupportedException($"data-parallel training of {Options.MethodName} is not supported yet (its queue, centre and teacher statistics are per process); train it in one process");
+        Teacher.Update(TeacherMomentumAt(step, totalSteps));
+    }
 }

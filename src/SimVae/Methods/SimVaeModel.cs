@@ -19,7 +19,7 @@ public sealed class SimVaeModel(SimVaeOptions options) : VariationalModel(option
         int j = Options.Views;
         using var scope = DisposeScope.Open();
         var (mean, logVar) = Posterior(views);
-        var z = Reparameterize(mean, logVar);
+        var z = SampleLatents(mean, logVar, j, n);
         var decoded = Decode(z);
         // Under mixed precision the loss is still computed in float32 (docs/gpu.md).
         using var float32 = Autocast.Disable();

@@ -24,6 +24,18 @@ public abstract class SslModel : Module
     /// <summary>The method's settings.</summary>
     public SslOptions Options { get; }
 
+    /// <summary>
+    /// Set by the trainer for the length of a data-parallel run (null otherwise): <see cref="Loss"/> then receives this
+    /// rank's shard of the global batch and draws or gathers what it needs to compute the global batch's loss.
+    /// </summary>
+    public DataParallelContext? DataParallel { get; set; }
+
+    /// <summary>
+    /// Whether <see cref="Loss"/> is a sum over the batch's images (so the ranks' gradients are summed) rather than a
+    /// mean (so they are averaged; with the global batch gathered, every rank holds the same loss).
+    /// </summary>
+    protected internal virtual bool LossSumsOverImages => false;
+
     /// <summary>Length of the feature vector <see cref="Encode"/> returns.</summary>
     public abstract int FeatureDimension { get; }
 

@@ -57,8 +57,8 @@ public abstract record SslOptions
     [JsonIgnore]
     public abstract string MethodName { get; }
 
-    /// <summary>The J-view transform the trainer applies to each batch (null: the images as they are).</summary>
-    public virtual MultiViewTransform? CreateAugmentation() => AugmentationNames.Create(Augmentation, Height, Views);
+    /// <summary>The J-view transform the trainer applies to each batch (null: the images as they are; "none" with J &gt; 1: J copies).</summary>
+    public virtual MultiViewTransform? CreateAugmentation() => AugmentationNames.ForTraining(Augmentation, Height, Views);
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first invalid setting.</summary>
     public virtual void Validate()

@@ -49,9 +49,43 @@ public abstract class VariationalModel : SslModel
     /// <summary>z = μ + σ·ε with ε ~ N(0, I) from libtorch's generator.</summary>
     public static Tensor Reparameterize(Tensor mean, Tensor logVar)
     {
+        using var noise = mean.RandnLike();
+        return Reparameterize(mean, logVar, noise);
+    }
+
+    /// <summary>z = μ + σ·ε for given noise ε.</summary>
+    public static Tensor Reparameterize(Tensor mean, Tensor logVar, Tensor noise)
+    {
         using var scope = DisposeScope.Open();
-        var z = mean + (logVar * 0.5).Exp() * mean.RandnLike();
+        var z = mean + (logVar * 0.5).Exp() * noise;
         return z.MoveToOuterScope();
+    }
+
+    /// <summary>
+    /// The VAE family's losses are sums over images (recon, entropy and the prior of SimVAE's groups, CR-VAE's ELBOs and
+    /// KL never couple two images), so a rank's shard loss is exactly its part of the global batch's sum. Nothing needs
+    /// gathering; the trainer sums the ranks' gradients.
+    /// </summary>
+    protected internal override bool LossSumsOverImages => true;
+
+    /// <summary>
+    /// z for the J·N view-major rows of a training batch: in a data-parallel run, with this rank's part of the noise
+    /// the whole global batch would draw, so W ranks sample exactly what one process with the global batch does.
+    /// </summary>
+    protected Tensor SampleLatents(Tensor mean, Tensor logVar, int views, long images)
+    {
+        if (DataParallel is not { } parallel) return Reparameterize(mean, logVar);
+        using var noise = ShardNoise(mean, views, images, parallel);
+        return Reparameterize(mean, logVar, noise);
+    }
+
+    /// <summary>ε for this rank's shard: the global batch's noise ([J, W·N, d], view-major) narrowed to this rank's N images.</summary>
+    private static Tensor ShardNoise(Tensor mean, int views, long images, DataParallelContext parallel)
+    {
+        using var scope = DisposeScope.Open();
+        var global = Tensor.Randn([views, parallel.WorldSize * images, mean.Size(1)], mean.DType, mean.Device);
+        var mine = global.Narrow(1, parallel.Rank * images, images).Reshape(views * images, mean.Size(1));
+        return mine.MoveToOuterScope();
     }
 
     /// <inheritdoc />

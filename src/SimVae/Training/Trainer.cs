@@ -54,10 +54,13 @@ public sealed class Trainer
         if (data.Count < o.BatchImages)
             throw new ArgumentException($"{data.Name} has {data.Count} images, fewer than one batch of {o.BatchImages}", nameof(data));
         TorchRuntime.EnsureDefaultThreads();
+        using var parallel = options.DataParallel is { ProcessGroup.IsDistributed: true } dp ? DataParallelRun.Start(dp, model, data, options) : null;
+        bool main = parallel is null || parallel.Rank == 0;
         using var loader = new DataLoader(data, new DataLoaderOptions
         {
             BatchSize = o.BatchImages, DropLast = true, Seed = options.Seed, Device = options.Device,
             Transform = o.CreateAugmentation(), Prefetch = options.Prefetch,
+            ShardCount = parallel?.WorldSize ?? 1, ShardIndex = parallel?.Rank ?? 0,
         });
         long totalSteps = options.MaxSteps ?? (long)options.Epochs * loader.BatchesPerEpoch;
         using var optimization = model.ConfigureOptimizers(totalSteps);
@@ -66,8 +69,10 @@ public sealed class Trainer
         var position = new LoaderPosition(0, 0);
         if (resume && options.CheckpointPath is { } path && File.Exists(path))
             (step, position) = Checkpoint.Load(path, model, optimizer, options.Seed);
+        parallel?.CheckSameStart(step, position, options.CheckpointPath);
+        parallel?.BroadcastState();
         int epochs = (int)Math.Max(1, (totalSteps - step + loader.BatchesPerEpoch - 1) / loader.BatchesPerEpoch + 1);
-        using var metrics = options.MetricsPath is null ? null : new StreamWriter(options.MetricsPath, append: resume);
+        using var metrics = options.MetricsPath is null || !main ? null : new StreamWriter(options.MetricsPath, append: resume);
         model.Train();
         IReadOnlyDictionary<string, double> last = new Dictionary<string, double>();
         var clock = Stopwatch.StartNew();
@@ -76,10 +81,10 @@ public sealed class Trainer
         {
             using var owned = batch;
             if (step >= totalSteps) break;
-            if (cancellation.IsCancellationRequested)
+            if (parallel?.AnyStopRequested(cancellation.IsCancellationRequested) ?? cancellation.IsCancellationRequested)
             {
-                SaveCheckpoint(model, optimizer, step, batch.Position);
-                cancellation.ThrowIfCancellationRequested();
+                if (main) SaveCheckpoint(model, optimizer, step, batch.Position);
+                throw new OperationCanceledException("training was interrupted" + (cancellation.IsCancellationRequested ? "" : " on another rank"), cancellation);
             }
             using (DisposeScope.Open())
             {
@@ -91,11 +96,19 @@ public sealed class Trainer
                 using (options.MixedPrecision is { } reduced ? Autocast.Enable(reduced, options.Device.Type) : null)
                     loss = model.Loss(batch.Images);
                 optimizer.ZeroGrad();
-                loss.Total.Backward();
+                try
+                {
+                    loss.Total.Backward();
+                    parallel?.AllReduceGradients();
+                }
+                catch (Exception e) when (parallel is not null && parallel.IsCollectiveFailure(e))
+                {
+                    throw parallel.Explain(e);
+                }
                 bool report = (step + 1) % options.LogEvery == 0 || step + 1 == totalSteps;
                 if (report)
                 {
-                    var values = loss.Values();
+                    var values = parallel?.CombineLosses(loss.Values()) ?? loss.Values();
                     if (values.Values.Any(v => !double.IsFinite(v)))
                         throw new TrainingDivergedException(
                             $"loss became {values["loss"]} at step {step + 1} (epoch {batch.Position.Epoch}); " +
@@ -105,19 +118,21 @@ public sealed class Trainer
                 }
                 optimizer.Step();
                 step++;
-                viewsSinceReport += batch.Images.Size(0);
+                viewsSinceReport += batch.Images.Size(0) * (parallel?.WorldSize ?? 1);
                 if (report)
                 {
                     double rate = viewsSinceReport / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
-                    var progress = new TrainingProgress(step, totalSteps, batch.Position.Epoch, last, rate);
-                    metrics?.WriteLine(JsonSerializer.Serialize(new { step, epoch = batch.Position.Epoch, views_per_s = rate, losses = last }));
+                    var progress = new TrainingProgress(step, totalSteps, batch.Position.Epoch, last, rate) { AllReduceMsPerStep = parallel?.TakeCollectiveMsPerStep() };
+                    metrics?.WriteLine(progress.AllReduceMsPerStep is { } ms
+                        ? JsonSerializer.Serialize(new { step, epoch = batch.Position.Epoch, views_per_s = rate, allreduce_ms_per_step = ms, losses = last })
+                        : JsonSerializer.Serialize(new { step, epoch = batch.Position.Epoch, views_per_s = rate, losses = last }));
                     metrics?.Flush();
-                    Progress?.Invoke(progress);
+                    if (main) Progress?.Invoke(progress);
                     clock.Restart();
                     viewsSinceReport = 0;
                 }
             }
-            if (step % options.CheckpointEvery == 0 || step == totalSteps) SaveCheckpoint(model, optimizer, step, batch.Next);
+            if (main && (step % options.CheckpointEvery == 0 || step == totalSteps)) SaveCheckpoint(model, optimizer, step, batch.Next);
         }
         model.Eval();
         return last;

@@ -35,6 +35,11 @@ public sealed record TrainerOptions
     /// on <see cref="Device"/>; losses, parameters and gradients stay float32 (docs/gpu.md). Null (default): float32.
     /// </summary>
     public ScalarType? MixedPrecision { get; init; }
+    /// <summary>
+    /// Data-parallel training over several processes (null, the default, or a world size of 1: this process alone).
+    /// Only rank 0 writes the checkpoint and the metrics and reports progress.
+    /// </summary>
+    public DataParallelOptions? DataParallel { get; init; }
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first invalid setting.</summary>
     public void Validate()
@@ -46,6 +51,7 @@ public sealed record TrainerOptions
         if (Prefetch < 0) throw new ArgumentOutOfRangeException(nameof(Prefetch), Prefetch, "Prefetch must not be negative");
         if (MixedPrecision is { } t && t is not (ScalarType.BFloat16 or ScalarType.Float16))
             throw new ArgumentOutOfRangeException(nameof(MixedPrecision), t, "MixedPrecision must be BFloat16, Float16 or null");
+        DataParallel?.Validate();
     }
 }
 
@@ -54,8 +60,12 @@ public sealed record TrainerOptions
 /// <param name="TotalSteps">Steps planned.</param>
 /// <param name="Epoch">Current epoch (from 0).</param>
 /// <param name="Losses">The loss and its terms as the method computes them (SimVAE: summed over the batch, as the authors).</param>
-/// <param name="ViewsPerSecond">Training throughput since the previous report.</param>
-public sealed record TrainingProgress(long Step, long TotalSteps, int Epoch, IReadOnlyDictionary<string, double> Losses, double ViewsPerSecond);
+/// <param name="ViewsPerSecond">Training throughput since the previous report (of all ranks together in a data-parallel run).</param>
+public sealed record TrainingProgress(long Step, long TotalSteps, int Epoch, IReadOnlyDictionary<string, double> Losses, double ViewsPerSecond)
+{
+    /// <summary>In a data-parallel run: mean time per step of the gradient all-reduce since the previous report (ms); else null.</summary>
+    public double? AllReduceMsPerStep { get; init; }
+}
 
 /// <summary>Raised when the loss becomes NaN or infinite; the last good checkpoint is kept.</summary>
 public sealed class TrainingDivergedException(string message) : Exception(message);

@@ -1,3 +1,4 @@
+using SimVae.Backbones;
 using SimVae.Methods;
 using SimVae.Torch.Optim;
 

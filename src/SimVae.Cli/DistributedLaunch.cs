@@ -1,0 +1,154 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Reflection;
+using SimVae.Torch;
+using SimVae.Torch.Distributed;
+using SimVae.Training;
+
+namespace SimVae.Cli;
+
+/// <summary>
+/// <c>simvae train</c>'s data-parallel options and local launcher, after torchrun: <c>--nproc-per-node N</c> starts N
+/// worker processes on this machine (the CPU threads split between them), <c>--nnodes</c>/<c>--node-rank</c>/
+/// <c>--master-addr</c>/<c>--master-port</c> make this machine one of several. A process that finds torchrun's
+/// variables (<c>WORLD_SIZE</c>, <c>RANK</c>, …) in its environment is a worker: it joins the run and trains its shard.
+/// </summary>
+internal sealed class DistributedLaunch
+{
+    private readonly Option<int> nprocPerNode = new("--nproc-per-node") { Description = "Worker processes on this machine (data-parallel; --batch-size is the global batch, split between all workers)", DefaultValueFactory = _ => 1 };
+    private readonly Option<int> nnodes = new("--nnodes") { Description = "Machines in the run", DefaultValueFactory = _ => 1 };
+    private readonly Option<int> nodeRank = new("--node-rank") { Description = "This machine's index, 0 … nnodes − 1 (machine 0 hosts the rendezvous)", DefaultValueFactory = _ => 0 };
+    private readonly Option<string> masterAddr = new("--master-addr") { Description = "Address of machine 0 (torchrun's MASTER_ADDR)", DefaultValueFactory = _ => "127.0.0.1" };
+    private readonly Option<int> masterPort = new("--master-port") { Description = "Free TCP port on machine 0 for the rendezvous (torchrun's MASTER_PORT)", DefaultValueFactory = _ => 29500 };
+    private readonly Option<int> timeout = new("--dist-timeout") { Description = "Seconds a rendezvous or collective may wait before the run stops with an error naming the rank at fault", DefaultValueFactory = _ => 300 };
+    private readonly Option<bool> noGather = new("--no-gather") { Description = "SimCLR/VICReg: compute the loss per worker instead of over the gathered global batch" };
+    private readonly Option<int> bucketKb = new("--bucket-kb") { Description = "Gradient all-reduce bucket size in KiB", DefaultValueFactory = _ => (int)(DataParallelOptions.DefaultBucketBytes / 1024) };
+
+    /// <summary>The options to add to the command.</summary>
+    public IEnumerable<Option> Options => [nprocPerNode, nnodes, nodeRank, masterAddr, masterPort, timeout, noGather, bucketKb];
+
+    /// <summary>The data-parallel settings of a worker (torchrun's variables in the environment), else null.</summary>
+    public DataParallelOptions? Worker(ParseResult r)
+    {
+        ProcessGroupOptions? group;
+        try
+        {
+            group = ProcessGroupOptions.FromEnvironment();
+        }
+        catch (ArgumentException e)
+        {
+            throw CliException.Usage(e.Message);
+        }
+        if (group is null) return null;
+        return new DataParallelOptions
+        {
+            ProcessGroup = group with { Timeout = TimeSpan.FromSeconds(Checked(r, timeout, 1, int.MaxValue)) },
+            GatherGlobalBatch = !r.GetValue(noGather),
+            BucketBytes = 1024L * Checked(r, bucketKb, 1, 1 << 20),
+        };
+    }
+
+    /// <summary>
+    /// When this process is a launcher (no torchrun variables, more than one worker asked for): starts this machine's
+    /// workers, waits for them and returns the exit code (rank 0's, else the first failure); otherwise null.
+    /// </summary>
+    public int? LaunchIfAsked(ParseResult r, CliOutput output)
+    {
+        int perNode = Checked(r, nprocPerNode, 1, 1024), nodes = Checked(r, nnodes, 1, 65536);
+        int node = Checked(r, nodeRank, 0, nodes - 1), port = Checked(r, masterPort, 1, 65535);
+        if (Environment.GetEnvironmentVariable("WORLD_SIZE") is { Length: > 0 } || perNode * nodes == 1) return null;
+        int threads = Math.Max(1, (r.GetValue<int?>("--threads") ?? Environment.ProcessorCount) / perNode);
+        var (program, prefix) = Self();
+        var arguments = WorkerArguments(Environment.GetCommandLineArgs().Skip(1).ToArray(), threads);
+        output.Info($"Starting {perNode} worker(s) on node {node} of {nodes} (world size {perNode * nodes}, {threads} thread(s) each, rendezvous {CliOutput.E(r.GetValue(masterAddr))}:{port})");
+        var workers = new List<(int Rank, Process Process)>();
+        try
+        {
+            for (int local = 0; local < perNode; local++)
+            {
+                int rank = node * perNode + local;
+                var info = new ProcessStartInfo(program) { UseShellExecute = false, RedirectStandardError = rank != 0, RedirectStandardOutput = rank != 0 };
+                foreach (var a in prefix.Concat(arguments).Concat(rank == 0 ? [] : ["--quiet"])) info.ArgumentList.Add(a);
+                info.Environment["WORLD_SIZE"] = (perNode * nodes).ToString(CultureInfo.InvariantCulture);
+                info.Environment["RANK"] = rank.ToString(CultureInfo.InvariantCulture);
+                info.Environment["LOCAL_RANK"] = local.ToString(CultureInfo.InvariantCulture);
+                info.Environment["LOCAL_WORLD_SIZE"] = perNode.ToString(CultureInfo.InvariantCulture);
+                info.Environment["MASTER_ADDR"] = r.GetValue(masterAddr);
+                info.Environment["MASTER_PORT"] = port.ToString(CultureInfo.InvariantCulture);
+                var process = Process.Start(info) ?? throw new CliException(ExitCodes.Failure, $"could not start worker {rank}");
+                if (rank != 0) Forward(process, rank, output);
+                workers.Add((rank, process));
+            }
+            // Ctrl+C reaches the workers too (same process group): they agree to stop and rank 0 writes the checkpoint;
+            // the launcher only waits for them.
+            foreach (var (_, process) in workers) process.WaitForExit();
+        }
+        finally
+        {
+            foreach (var (_, process) in workers)
+                if (!process.HasExited) process.Kill(entireProcessTree: true);
+        }
+        var codes = workers.Select(w => (w.Rank, Code: w.Process.ExitCode)).ToArray();
+        foreach (var (_, process) in workers) process.Dispose();
+        int main = codes.First(c => c.Rank == workers[0].Rank).Code;
+        return main != 0 ? main : codes.FirstOrDefault(c => c.Code != 0).Code;
+    }
+
+    /// <summary>This tool's own command line prefix: the apphost, or <c>dotnet SimVae.Cli.dll</c>.</summary>
+    private static (string Program, string[] Prefix) Self()
+    {
+        var host = Environment.ProcessPath ?? throw new CliException(ExitCodes.Failure, "cannot find this program's path to start workers");
+        var entry = Assembly.GetEntryAssembly();
+        if (entry?.GetName().Name != typeof(DistributedLaunch).Assembly.GetName().Name)
+            throw new CliException(ExitCodes.Failure, "--nproc-per-node starts workers of the simvae program; run simvae itself (or torchrun) to launch them");
+        return Path.GetFileNameWithoutExtension(host) == "dotnet" ? (host, [entry!.Location]) : (host, []);
+    }
+
+    /// <summary>The launcher's arguments with its thread count replaced by each worker's share.</summary>
+    internal static string[] WorkerArguments(string[] args, int threads)
+    {
+        var result = new List<string>();
+        for (int k = 0; k < args.Length; k++)
+        {
+            if (args[k] == "--threads") { k++; continue; }
+            if (args[k].StartsWith("--threads=", StringComparison.Ordinal)) continue;
+            result.Add(args[k]);
+        }
+        result.Add("--threads");
+        result.Add(threads.ToString(CultureInfo.InvariantCulture));
+        return [.. result];
+    }
+
+    private static void Forward(Process process, int rank, CliOutput output)
+    {
+        // Other ranks run quietly; whatever they still say (errors) is shown once, marked with the rank.
+        void Line(object _, DataReceivedEventArgs e)
+        {
+            if (e.Data is null) return;
+            lock (output.Error) output.Error.WriteLine($"[rank {rank}] {e.Data}");
+        }
+        process.OutputDataReceived += Line;
+        process.ErrorDataReceived += Line;
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    private static int Checked(ParseResult r, Option<int> option, int min, int max)
+    {
+        int value = r.GetValue(option);
+        if (value < min || value > max) throw CliException.Usage($"{option.Name} must be within {min}..{max}, got {value}");
+        return value;
+    }
+
+    /// <summary>A worker's CUDA device is the one of its local rank (one GPU per worker, as torchrun's LOCAL_RANK).</summary>
+    public static Device DeviceOf(Device device, DataParallelOptions? parallel) =>
+        device.IsCuda && parallel is not null ? Device.Cuda(parallel.ProcessGroup.LocalRank) : device;
+
+    /// <summary>Whether this process trains (as a single process or as one rank) and writes outputs: rank 0 only.</summary>
+    public static bool IsMainRank(DataParallelOptions? parallel) => parallel is null || parallel.ProcessGroup.Rank == 0;
+
+    /// <summary>The rank tag for messages ("" for a single process).</summary>
+    public static string Describe(DataParallelOptions? parallel) => parallel is null ? ""
+        : $", rank {parallel.ProcessGroup.Rank} of {parallel.ProcessGroup.WorldSize} ({TorchRuntime.Threads} thread(s))";
+}
