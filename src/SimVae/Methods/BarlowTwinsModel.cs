@@ -13,6 +13,9 @@ public sealed class BarlowTwinsModel(BarlowTwinsOptions options)
     protected override LossTerms PairLoss(Tensor first, Tensor second) =>
         BarlowTwinsLoss.Compute(first, second, ((BarlowTwinsOptions)Options).EffectiveLambda);
 
+    /// <exception cref="NotSupportedException">In a data-parallel run: the projector's batch norms would need synchronised statistics.</exception>
+    public override void OnTrainingStep(long step, long totalSteps) => RefuseDataParallel("its projector's batch norms would need statistics synchronised across processes");
+
     /// <summary>Weights at the base rate; biases and batch-norm parameters (1-D) at <see cref="BarlowTwinsOptions.BiasLearningRateRatio"/> of it.</summary>
     protected override IEnumerable<ParamGroup> ParameterGroups()
     {

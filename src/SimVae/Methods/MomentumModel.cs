@@ -32,8 +32,7 @@ public abstract class MomentumModel : JointEmbeddingModel
     /// <exception cref="NotSupportedException">In a data-parallel run: MoCo's queue, DINO's centre and the teachers' batch norms would need the ranks' keys and outputs gathered, which is not implemented.</exception>
     public override void OnTrainingStep(long step, long totalSteps)
     {
-        if (DataParallel is not null)
-            throw new NotSupportedException($"data-parallel training of {Options.MethodName} is not supported yet (its queue, centre and teacher statistics are per process); train it in one process");
+        RefuseDataParallel("its queue, centre and teacher statistics are per process");
         Teacher.Update(TeacherMomentumAt(step, totalSteps));
     }
 }

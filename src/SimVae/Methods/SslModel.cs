@@ -70,6 +70,14 @@ public abstract class SslModel : Module
     /// </summary>
     public virtual void OnTrainingStep(long step, long totalSteps) { }
 
+    /// <summary>Throws, in a data-parallel run, for a method whose loss a rank's shard cannot compute exactly (<paramref name="why"/>).</summary>
+    /// <exception cref="NotSupportedException">The model is in a data-parallel run.</exception>
+    protected void RefuseDataParallel(string why)
+    {
+        if (DataParallel is not null)
+            throw new NotSupportedException($"data-parallel training of {Options.MethodName} is not supported yet ({why}); train it in one process");
+    }
+
     /// <summary>Checks that a view batch has J·N rows of the configured image shape; returns N.</summary>
     protected long ImagesIn(Tensor views)
     {
