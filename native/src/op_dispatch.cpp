@@ -48,7 +48,10 @@ c10::IValue to_ivalue(const svn_value& v, const c10::Argument& arg) {
     }
     case SVN_STRING: return c10::IValue(std::string(static_cast<const char*>(v.p)));
     case SVN_DEVICE:
-      return c10::IValue(v.i == 1 ? at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(v.n)) : at::Device(at::kCPU));
+      // 0 CPU, 1 CUDA, 2 meta (shapes only, no storage), as DeviceType in Device.cs.
+      return c10::IValue(v.i == 1   ? at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(v.n))
+                         : v.i == 2 ? at::Device(at::kMeta)
+                                    : at::Device(at::kCPU));
     case SVN_DEFAULT:
       if (!arg.default_value()) throw std::invalid_argument("argument '" + arg.name() + "' has no default value");
       return *arg.default_value();

@@ -4,6 +4,9 @@
 #include <ATen/Parallel.h>
 #include <ATen/core/grad_mode.h>
 #include <cmath>
+#include <stdexcept>
+#include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 #include "guard.h"
@@ -71,8 +74,15 @@ void parallel_chunks(int64_t n, const Body& body) {
   }
   int64_t chunk = (n + threads - 1) / threads;
   std::vector<std::thread> workers;
-  for (int64_t t = 1; t < threads; t++)
-    workers.emplace_back([&, t] { body(t * chunk, std::min(n, (t + 1) * chunk)); });
+  try {
+    for (int64_t t = 1; t < threads; t++)
+      workers.emplace_back([&, t] { body(t * chunk, std::min(n, (t + 1) * chunk)); });
+  } catch (const std::system_error& e) {
+    // A thread that cannot start is an error the caller sees, never std::terminate or a wait on it.
+    for (auto& w : workers) w.join();
+    throw std::runtime_error("could not start optimizer thread " + std::to_string(workers.size() + 1) + " of " +
+                             std::to_string(threads) + " (" + e.what() + "); lower --threads or raise the process limits");
+  }
   body(0, chunk);
   for (auto& w : workers) w.join();
 }

@@ -37,6 +37,7 @@ static blas_setter blas_thread_setter() {
 static at::Device to_device(int32_t type, int32_t index) {
   if (type == 0) return at::Device(at::kCPU);
   if (type == 1) return at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(index));
+  if (type == 2) return at::Device(at::kMeta);  // shapes only, no storage
   throw std::invalid_argument("unknown device type " + std::to_string(type));
 }
 

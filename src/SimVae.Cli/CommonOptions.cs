@@ -1,4 +1,8 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using System.Numerics;
+using SimVae.Methods;
 using SimVae.Torch;
 
 namespace SimVae.Cli;
@@ -22,10 +26,39 @@ internal static class CommonOptions
         Description = "Folder of the data set's files (fashion-mnist: default $SIMVAE_DATA, then /usr/share/datasets/fashion-mnist)",
     };
 
-    public static Option<int?> Limit(string name = "--limit", string what = "Use only the first N images (synthetic: generate N)") => new(name)
+    public static Option<int?> Limit(string name = "--limit", string what = "Use only the first N images (synthetic: generate N)") =>
+        new Option<int?>(name) { Description = what }.Range(1, int.MaxValue);
+
+    /// <summary>
+    /// Makes <paramref name="option"/> accept only numbers in <paramref name="min"/>..<paramref name="max"/> (integers for
+    /// integer options; finite numbers otherwise): anything else — a word, an overflowing number — is a command-line error
+    /// (exit code 2) naming the option and the range.
+    /// </summary>
+    public static Option<T> Range<T>(this Option<T> option, T min, T max) where T : struct, INumber<T>
     {
-        Description = what,
-    };
+        option.CustomParser = r => Parse(r, option.Name, min, max, option.DefaultValueFactory);
+        return option;
+    }
+
+    /// <inheritdoc cref="Range{T}(Option{T}, T, T)"/>
+    public static Option<T?> Range<T>(this Option<T?> option, T min, T max) where T : struct, INumber<T>
+    {
+        option.CustomParser = r => r.Tokens.Count == 0 ? null : Parse<T>(r, option.Name, min, max, null);
+        return option;
+    }
+
+    private static T Parse<T>(ArgumentResult r, string name, T min, T max, Func<ArgumentResult, T>? fallback) where T : struct, INumber<T>
+    {
+        bool integer = typeof(T) != typeof(double) && typeof(T) != typeof(float);
+        string kind = integer ? "an integer" : "a number";
+        if (r.Tokens.Count == 0) return fallback is null ? default : fallback(r);
+        var text = r.Tokens[^1].Value;
+        // NaN fails both comparisons, so only finite numbers in range pass.
+        var style = integer ? NumberStyles.Integer : NumberStyles.Float;
+        if (T.TryParse(text, style, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max) return value;
+        r.AddError($"{name} must be {kind} in {min.ToString(null, CultureInfo.InvariantCulture)}..{max.ToString(null, CultureInfo.InvariantCulture)} (got '{text}')");
+        return default;
+    }
 
     public static Option<string> Device(string defaultValue = "auto")
     {
@@ -45,12 +78,7 @@ internal static class CommonOptions
 
     public static Option<int> BatchSize(int defaultValue, string description)
     {
-        var o = new Option<int>("--batch-size") { Description = description, DefaultValueFactory = _ => defaultValue };
-        o.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() < 1) r.AddError("--batch-size must be at least 1");
-        });
-        return o;
+        return new Option<int>("--batch-size") { Description = description, DefaultValueFactory = _ => defaultValue }.Range(1, SslOptions.MaxBatchImages);
     }
 
     public static Option<string> Model() => new("--model", "-m")

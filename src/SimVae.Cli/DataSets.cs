@@ -60,6 +60,20 @@ internal static class DataSets
         return ImageFolderReader.Load(Directory.Exists(named) ? named : root, shape.Channels, shape.Height, shape.Width);
     }
 
+    /// <summary>
+    /// The folder whose files data set <paramref name="name"/> reads for <paramref name="split"/> (null for generated data,
+    /// or when it cannot be found: loading then says why), for <see cref="OutputGuard"/>.
+    /// </summary>
+    public static string? InputFolder(string name, DataSplit split, string? path)
+    {
+        if (name == FashionMnistName)
+        {
+            try { return FashionMnist.Locate(split, path); }
+            catch (FileNotFoundException) { return null; }
+        }
+        return name is Cifar10Name or FolderName ? path : null;
+    }
+
     /// <summary>Parses <c>--split</c>.</summary>
     public static DataSplit ParseSplit(string text) => text switch
     {

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
 using SimVae.Featurization;
+using SimVae.Torch.Serialization;
 
 namespace SimVae.Cli;
 
@@ -50,25 +51,17 @@ internal static class FeatureFile
         var full = Path.GetFullPath(path);
         var folder = Path.GetDirectoryName(full) ?? ".";
         if (!Directory.Exists(folder)) throw CliException.Input($"cannot write '{path}': folder '{folder}' does not exist");
-        var temporary = Path.Combine(folder, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
+        var labelArray = labels.ToArray();
+        AtomicFile.Write(full, stream =>
         {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            {
-                if (format == FeatureFormat.Csv) WriteCsv(stream, features, labels);
-                else WriteBinary(stream, features, labels);
-            }
-            File.Move(temporary, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temporary)) File.Delete(temporary);
-        }
+            if (format == FeatureFormat.Csv) WriteCsv(stream, features, labelArray);
+            else WriteBinary(stream, features, labelArray);
+        });
     }
 
     private static void WriteCsv(Stream stream, FeatureMatrix features, ReadOnlySpan<int> labels)
     {
-        using var writer = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16) { NewLine = "\n" };
+        using var writer = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true) { NewLine = "\n" };
         var line = new StringBuilder("index");
         if (!labels.IsEmpty) line.Append(",label");
         for (int j = 0; j < features.Columns; j++) line.Append(",f").Append(j.ToString(CultureInfo.InvariantCulture));

@@ -17,6 +17,9 @@ namespace SimVae.Cli;
 /// </summary>
 internal static class SimVaeCli
 {
+    /// <summary>Most <c>--threads</c> accepted: 4 per processor (more only adds scheduling overhead and memory).</summary>
+    public static int MaxThreads => 4 * Environment.ProcessorCount;
+
     /// <summary>Runs the tool on the process console (stdout, stderr), cancelled by <paramref name="cancellation"/>.</summary>
     public static int Run(string[] args, CancellationToken cancellation)
     {
@@ -53,11 +56,10 @@ internal static class SimVaeCli
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress or messages; errors only", Recursive = true };
         var json = new Option<bool>("--json") { Description = "Write the result (or the error) as one JSON document on stdout; no progress", Recursive = true };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Show stack traces with errors", Recursive = true };
-        var threads = new Option<int?>("--threads") { Description = "libtorch CPU threads (default: all processors)", Recursive = true };
-        threads.Validators.Add(r =>
+        var threads = new Option<int?>("--threads")
         {
-            if (r.GetValueOrDefault<int?>() is < 1) r.AddError("--threads must be at least 1");
-        });
+            Description = $"libtorch CPU threads, 1..{MaxThreads} (4 per processor; default: all processors)", Recursive = true,
+        }.Range(1, MaxThreads);
 
         // A plain command named "simvae" (not RootCommand, which takes the assembly's name SimVae.Cli for usage lines).
         var root = new Command("simvae",
@@ -86,7 +88,7 @@ internal static class SimVaeCli
         }
         catch (Exception e)
         {
-            return Report(output, e);
+            return Report(output, CliException.Usage($"cannot parse the command line: {e.Message}"));
         }
         output.Quiet = parse.GetValue(quiet);
         output.Json = parse.GetValue(json);
@@ -126,7 +128,7 @@ internal static class SimVaeCli
         TorchException => (ExitCodes.Device, $"libtorch: {e.Message}"),
         DistributedException => (ExitCodes.Device, $"distributed training: {e.Message}"),
         DllNotFoundException => (ExitCodes.Device, e.Message),
-        ArgumentException => (ExitCodes.Usage, e.Message),
+        ArgumentException a => (ExitCodes.Usage, a.ParamName is { } p ? a.Message.Replace($" (Parameter '{p}')", "", StringComparison.Ordinal) : a.Message),
         _ => (ExitCodes.Failure, $"{e.GetType().Name}: {e.Message}"),
     };
 

@@ -7,6 +7,8 @@ public enum DeviceType
     Cpu = 0,
     /// <summary>An NVIDIA GPU through CUDA.</summary>
     Cuda = 1,
+    /// <summary>libtorch's meta device: tensors with shapes and types but no storage (see <see cref="Nn.Module.StateShapes"/>).</summary>
+    Meta = 2,
 }
 
 /// <summary>A compute device: the CPU or CUDA GPU number <see cref="Index"/>.</summary>
@@ -16,6 +18,9 @@ public readonly record struct Device(DeviceType Type, int Index = -1)
 {
     /// <summary>The host CPU.</summary>
     public static Device Cpu => new(DeviceType.Cpu);
+
+    /// <summary>libtorch's meta device: shapes without storage, for checking what a module would allocate.</summary>
+    public static Device Meta => new(DeviceType.Meta);
 
     /// <summary>CUDA GPU number <paramref name="index"/>.</summary>
     public static Device Cuda(int index = 0) => new(DeviceType.Cuda, index);
@@ -40,5 +45,10 @@ public readonly record struct Device(DeviceType Type, int Index = -1)
     }
 
     /// <inheritdoc />
-    public override string ToString() => Type == DeviceType.Cpu ? "cpu" : Index < 0 ? "cuda" : $"cuda:{Index}";
+    public override string ToString() => Type switch
+    {
+        DeviceType.Cpu => "cpu",
+        DeviceType.Meta => "meta",
+        _ => Index < 0 ? "cuda" : $"cuda:{Index}",
+    };
 }

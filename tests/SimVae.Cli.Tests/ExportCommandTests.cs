@@ -62,7 +62,7 @@ public sealed class ExportCommandTests
     }
 
     [TestMethod]
-    [DataRow(ExitCodes.Usage, "--output", "same", "--output")]
+    [DataRow(ExitCodes.Input, "--output", "same", "--model")]
     [DataRow(ExitCodes.Usage, "--pixel-type", "byte", "--input-scale", "0.5", "--input-scale")]
     [DataRow(ExitCodes.Usage, "--input-scale", "0", "--input-scale")]
     [DataRow(ExitCodes.Usage, "--input-scale", "NaN", "--input-scale")]

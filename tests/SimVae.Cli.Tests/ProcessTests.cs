@@ -8,8 +8,7 @@ namespace SimVae.Cli.Tests;
 [TestClass]
 public sealed class ProcessTests
 {
-    /// <summary>The built tool (src/SimVae.Cli's output in this configuration).</summary>
-    private static string ToolDll => Path.Combine(Cli.RepoRoot, "src", "SimVae.Cli", "bin", Cli.Configuration, "net10.0", "SimVae.Cli.dll");
+    private static string ToolDll => Cli.ToolDll;
 
     [TestMethod]
     [Timeout(120_000, CooperativeCancellation = true)]
@@ -45,6 +44,7 @@ public sealed class ProcessTests
         Assert.IsFalse(File.Exists(bundle), "no bundle for an interrupted run");
         StringAssert.Contains(text, "interrupted at step");
         Assert.IsFalse(text.Contains("   at ", StringComparison.Ordinal), text);
+        Assert.AreEqual(0, Directory.GetFiles(folder.Path, "*.tmp").Length, "no temporary file is left after a handled interruption");
 
         // The checkpoint resumes: two more steps past where it stopped.
         var steps = File.ReadAllLines(metrics).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("step").GetInt64()).Max();

@@ -51,6 +51,9 @@ internal static class Cli
         return new CliRun(code, stdout.ToString(), stderr.ToString());
     }
 
+    /// <summary>The built tool (src/SimVae.Cli's output in this configuration), to run in its own process.</summary>
+    public static string ToolDll => System.IO.Path.Combine(RepoRoot, "src", "SimVae.Cli", "bin", Configuration, "net10.0", "SimVae.Cli.dll");
+
     /// <summary>The repository root (the folder holding SimVae.MLNet.sln), found from the test's output folder.</summary>
     public static string RepoRoot { get; } = FindRepoRoot();
 

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using SimVae.Evaluation;
 using SimVae.Evaluation.Comparison;
+using SimVae.Training;
 using Spectre.Console;
 
 namespace SimVae.Cli.Commands;
@@ -22,19 +23,18 @@ internal static class CompareCommand
         var dataPath = CommonOptions.DataPath();
         var methods = new Option<string>("--methods") { Description = $"Comma-separated methods: {string.Join(", ", ComparisonOptions.KnownMethods)}", DefaultValueFactory = _ => string.Join(",", ComparisonOptions.KnownMethods) };
         var seeds = new Option<string>("--seeds") { Description = "Comma-separated distinct seeds; each method is trained once per seed", DefaultValueFactory = _ => string.Join(",", defaults.Seeds) };
-        var epochs = new Option<int>("--epochs", "-e") { Description = "Training passes over the data set per run", DefaultValueFactory = _ => defaults.Epochs };
-        var maxSteps = new Option<long?>("--max-steps") { Description = "Stop each run after this many optimiser steps (overrides --epochs)" };
-        var trainImages = new Option<int?>("--train-images") { Description = "Use only the first N training images (at least 100)" };
-        var testImages = new Option<int?>("--test-images") { Description = "Use only the first N test images (at least 20)" };
-        var syntheticCount = new Option<int>("--synthetic-count") { Description = "Images generated for --dataset synthetic (a sixth are the test split; at least 600)", DefaultValueFactory = _ => defaults.SyntheticCount };
-        var styleTrain = new Option<int>("--style-train-images") { Description = "Training images of the transformed style tasks (fashion-mnist; at least 100)", DefaultValueFactory = _ => defaults.StyleTrainImages };
-        var beta = new Option<double>("--beta") { Description = "β of beta-vae", DefaultValueFactory = _ => defaults.BetaVaeBeta };
-        var mlpEpochs = new Option<int>("--mlp-epochs") { Description = "Epochs of the MLP probe", DefaultValueFactory = _ => new MlpProbeOptions().Epochs };
-        var gmmInits = new Option<int>("--gmm-inits") { Description = "Initialisations of the GMM clustering", DefaultValueFactory = _ => defaults.Probes.GmmInitializations };
-        var logEvery = new Option<int>("--log-every") { Description = "Steps between training progress reports (and logged losses)", DefaultValueFactory = _ => defaults.LogEvery };
+        var epochs = new Option<int>("--epochs", "-e") { Description = "Training passes over the data set per run", DefaultValueFactory = _ => defaults.Epochs }.Range(1, TrainerOptions.MaxEpochs);
+        var maxSteps = new Option<long?>("--max-steps") { Description = "Stop each run after this many optimiser steps (overrides --epochs)" }.Range(1, TrainerOptions.MaxStepLimit);
+        var trainImages = new Option<int?>("--train-images") { Description = "Use only the first N training images (at least 100)" }.Range(1, int.MaxValue);
+        var testImages = new Option<int?>("--test-images") { Description = "Use only the first N test images (at least 20)" }.Range(1, int.MaxValue);
+        var syntheticCount = new Option<int>("--synthetic-count") { Description = "Images generated for --dataset synthetic (a sixth are the test split; at least 600)", DefaultValueFactory = _ => defaults.SyntheticCount }.Range(1, int.MaxValue);
+        var styleTrain = new Option<int>("--style-train-images") { Description = "Training images of the transformed style tasks (fashion-mnist; at least 100)", DefaultValueFactory = _ => defaults.StyleTrainImages }.Range(1, int.MaxValue);
+        var beta = new Option<double>("--beta") { Description = "β of beta-vae (0..1000)", DefaultValueFactory = _ => defaults.BetaVaeBeta }.Range(0, 1000);
+        var mlpEpochs = new Option<int>("--mlp-epochs") { Description = "Epochs of the MLP probe", DefaultValueFactory = _ => new MlpProbeOptions().Epochs }.Range(1, 100_000);
+        var gmmInits = new Option<int>("--gmm-inits") { Description = "Initialisations of the GMM clustering", DefaultValueFactory = _ => defaults.Probes.GmmInitializations }.Range(1, 1000);
+        var logEvery = new Option<int>("--log-every") { Description = "Steps between training progress reports (and logged losses)", DefaultValueFactory = _ => defaults.LogEvery }.Range(1, int.MaxValue);
         var outputFolder = new Option<string>("--output", "-o") { Description = "Report folder to write (created; existing report files are replaced)", DefaultValueFactory = _ => defaults.OutputFolder };
         var device = CommonOptions.Device();
-        foreach (var o in new[] { epochs, mlpEpochs, gmmInits, logEvery }) Positive(o);
 
         var command = new Command("compare",
             "Train methods with several seeds under one budget, evaluate every probe on the content and style tasks, and write a report folder (report.md, report.json, SVG, PNG)")
@@ -67,6 +67,11 @@ internal static class CompareCommand
                 },
                 CommandLine = "simvae " + string.Join(" ", r.Tokens.Select(t => t.Value)),
             };
+            new OutputGuard()
+                .InputFolder("--data-path", DataSets.InputFolder(options.DataSet, Data.DataSplit.Train, options.DataPath))
+                .InputFolder("--data-path", DataSets.InputFolder(options.DataSet, Data.DataSplit.Test, options.DataPath))
+                .OutputFolder("--output", options.OutputFolder)
+                .Check(output);
             try
             {
                 options.Validate();
@@ -155,14 +160,6 @@ internal static class CompareCommand
                      ("StyleTrainImages", "--style-train-images"), ("MaxSteps", "--max-steps"), ("Epochs", "--epochs"), ("Methods", "--methods"), ("Seeds", "--seeds") })
             message = message.Replace($"(Parameter '{property}')", $"({flag})", StringComparison.Ordinal).Replace(property, flag, StringComparison.Ordinal);
         return message;
-    }
-
-    private static void Positive<T>(Option<T> option)
-    {
-        option.Validators.Add(r =>
-        {
-            if (Convert.ToDouble(r.GetValueOrDefault<T>(), CultureInfo.InvariantCulture) < 1) r.AddError($"{option.Name} must be at least 1");
-        });
     }
 
     /// <summary>Reports on the caller's thread (<see cref="Progress{T}"/> would post to the thread pool).</summary>

@@ -12,6 +12,9 @@ namespace SimVae.Cli.Commands;
 /// </summary>
 internal static class EvaluateCommand
 {
+    /// <summary>Fewest training images the probe suite is run on.</summary>
+    public const int MinTrainImages = 20;
+
     private sealed record DataArguments(Option<string> Dataset, Option<string?> DataPath, Option<int?> TrainLimit, Option<int?> TestLimit,
         Option<int> K, Option<string?> Tasks, Option<string?> Probes, Option<int> Batch, Option<string> Device, Option<int> Seed);
 
@@ -22,16 +25,12 @@ internal static class EvaluateCommand
             CommonOptions.DataPath(),
             CommonOptions.Limit("--train-limit", "Fit the probes on the first N training images (synthetic: generate N)"),
             CommonOptions.Limit("--test-limit", "Score on the first N test images (synthetic: generate N)"),
-            new Option<int>("--k") { Description = "Largest k of the kNN probes (k in 1..K is chosen on a validation split of the training images)", DefaultValueFactory = _ => 20 },
+            new Option<int>("--k") { Description = "Largest k of the kNN probes, 1..1000 (k in 1..K is chosen on a validation split of the training images)", DefaultValueFactory = _ => 20 }.Range(1, 1000),
             new Option<string?>("--tasks") { Description = "Comma-separated tasks (default: all that apply): content (class labels); style tasks: style_vflip, style_crop_scale, style_crop_position (transformed copies; data sets without label columns, e.g. fashion-mnist) or style_<column> for a data set's label columns (synthetic: style_position_x, style_position_y, style_scale, style_rotation, style_intensity, style_background); the style_ prefix may be left out" },
             new Option<string?>("--probes") { Description = "Comma-separated probes (default: all): linear (logistic regression), mlp, knn (Euclidean and cosine), gmm (Gaussian-mixture clustering: accuracy, NMI, ARI)" },
             CommonOptions.BatchSize(256, "Images per forward pass"),
             CommonOptions.Device("cpu"),
-            new Option<int>("--seed") { Description = "Seed of the style tasks' transformations, the validation split, the MLP and the GMM", DefaultValueFactory = _ => 0 });
-        a.K.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() < 1) r.AddError("--k must be at least 1");
-        });
+            new Option<int>("--seed") { Description = "Seed of the style tasks' transformations, the validation split, the MLP and the GMM", DefaultValueFactory = _ => 0 }.Range(int.MinValue, int.MaxValue));
         command.Add(a.Dataset);
         command.Add(a.DataPath);
         command.Add(a.TrainLimit);
@@ -52,6 +51,10 @@ internal static class EvaluateCommand
         var name = r.GetValue(a.Dataset)!;
         var train = DataSets.Load(name, DataSplit.Train, r.GetValue(a.DataPath), r.GetValue(a.TrainLimit), shape);
         var test = DataSets.Load(name, DataSplit.Test, r.GetValue(a.DataPath), r.GetValue(a.TestLimit), shape);
+        // The probes choose hyperparameters on a validation split of the training images, and the GMM fits one component per class.
+        int needed = Math.Max(MinTrainImages, 2 * Math.Max(train.ClassCount, 1));
+        if (train.Count < needed)
+            throw CliException.Usage($"--train-limit: the probes need at least {needed} training images ({MinTrainImages}, and 2 per class of {train.Name}); got {train.Count}");
         var tasks = r.GetValue(a.Tasks)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var probes = r.GetValue(a.Probes)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         return (train, test, new EvaluationSettings(r.GetValue(a.K), r.GetValue(a.Batch), device, r.GetValue(a.Seed), tasks, probes));

@@ -23,11 +23,7 @@ internal static class ExportCommand
         {
             Description = "Factor applied to float pixels in the graph (--pixel-type single only) [default: 1/255 = 0.003921569, for 0-255 pixels; 1 for pixels in [0, 1]]",
         };
-        inputScale.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<float?>() is { } s && (!float.IsFinite(s) || s <= 0))
-                r.AddError($"--input-scale must be positive and finite; got {s.ToString(CultureInfo.InvariantCulture)}");
-        });
+        inputScale.Range(1e-12f, 1e12f);
         var inputName = NonEmpty(new Option<string>("--input-name") { Description = "Name of the graph input", DefaultValueFactory = _ => new OnnxExportOptions().InputName });
         var outputName = NonEmpty(new Option<string>("--output-name") { Description = "Name of the graph output", DefaultValueFactory = _ => new OnnxExportOptions().OutputName });
 
@@ -41,7 +37,7 @@ internal static class ExportCommand
             var modelPath = r.GetValue(model)!;
             var path = r.GetValue(outputPath)!;
             var options = Options(r.GetValue(pixelType)!, r.GetValue(inputScale), r.GetValue(inputName)!, r.GetValue(outputName)!);
-            CheckOutput(modelPath, path);
+            new OutputGuard().Input("--model", modelPath).Output("--output", path).Check(output);
             var clock = Stopwatch.StartNew();
             using var featurizer = FeaturizeCommand.LoadFeaturizer(modelPath, Torch.Device.Cpu);
             try
@@ -85,26 +81,6 @@ internal static class ExportCommand
             if (string.IsNullOrWhiteSpace(r.GetValueOrDefault<string>())) r.AddError($"{option.Name} must not be empty");
         });
         return option;
-    }
-
-    /// <summary>Refuses to overwrite the bundle itself and names a missing output folder.</summary>
-    private static void CheckOutput(string modelPath, string path)
-    {
-        if (string.Equals(Resolve(modelPath), Resolve(path), StringComparison.Ordinal))
-            throw CliException.Usage($"--output '{path}' is the model bundle itself; choose another file");
-        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        if (!Directory.Exists(folder))
-            throw CliException.Input($"the folder of --output '{path}' does not exist: {folder}");
-        if (Directory.Exists(path))
-            throw CliException.Input($"--output '{path}' is a folder; give a file name such as encoder.onnx");
-    }
-
-    /// <summary>The full path, following a symbolic link to its final target.</summary>
-    private static string Resolve(string path)
-    {
-        var full = Path.GetFullPath(path);
-        var target = File.Exists(full) ? new FileInfo(full).ResolveLinkTarget(returnFinalTarget: true) : null;
-        return target?.FullName ?? full;
     }
 
     /// <summary>The JSON result of <c>simvae export</c>.</summary>

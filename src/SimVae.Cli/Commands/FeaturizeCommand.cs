@@ -19,11 +19,7 @@ internal static class FeaturizeCommand
         var outputPath = new Option<string>("--output", "-o") { Description = "File to write (.csv gives CSV with --format auto)", DefaultValueFactory = _ => "features.csv" };
         var format = new Option<string>("--format") { Description = "auto (by extension: .csv is CSV, anything else binary), csv (index,label,f0..), binary (24-byte header SVFEAT01, labels, float32 rows)", DefaultValueFactory = _ => "auto" };
         format.AcceptOnlyFromAmong("auto", "csv", "binary");
-        var views = new Option<int>("--views") { Description = "0: posterior means (features) of each image; K ≥ 1: content features, averaged over K augmented views", DefaultValueFactory = _ => 0 };
-        views.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() < 0) r.AddError("--views must not be negative");
-        });
+        var views = new Option<int>("--views") { Description = "0: posterior means (features) of each image; K in 1..1024: content features, averaged over K augmented views", DefaultValueFactory = _ => 0 }.Range(0, 1024);
         var batch = CommonOptions.BatchSize(Featurizer.DefaultBatchSize, "Images per forward pass");
         var device = CommonOptions.Device("cpu");
 
@@ -34,11 +30,18 @@ internal static class FeaturizeCommand
         command.SetAction(r =>
         {
             var path = r.GetValue(outputPath)!;
+            var modelPath = r.GetValue(model)!;
+            var splitName = DataSets.ParseSplit(r.GetValue(split)!);
+            new OutputGuard()
+                .Input("--model", modelPath)
+                .InputFolder("--data-path", DataSets.InputFolder(r.GetValue(dataset)!, splitName, r.GetValue(dataPath)))
+                .Output("--output", path)
+                .Check(output);
             var fileFormat = FeatureFile.Resolve(r.GetValue(format)!, path);
             var clock = Stopwatch.StartNew();
-            using var featurizer = LoadFeaturizer(r.GetValue(model)!, CommonOptions.ResolveDevice(r.GetValue(device)!));
+            using var featurizer = LoadFeaturizer(modelPath, CommonOptions.ResolveDevice(r.GetValue(device)!));
             var o = featurizer.Options;
-            var data = DataSets.Load(r.GetValue(dataset)!, DataSets.ParseSplit(r.GetValue(split)!), r.GetValue(dataPath), r.GetValue(limit), (o.Channels, o.Height, o.Width));
+            var data = DataSets.Load(r.GetValue(dataset)!, splitName, r.GetValue(dataPath), r.GetValue(limit), (o.Channels, o.Height, o.Width));
             if (data.Channels != o.Channels || data.Height != o.Height || data.Width != o.Width)
                 throw CliException.Input($"{data.Name} holds {data.Channels}x{data.Height}x{data.Width} images but the model takes {o.Channels}x{o.Height}x{o.Width}");
             int k = r.GetValue(views);
@@ -49,6 +52,8 @@ internal static class FeaturizeCommand
             else
                 Compute();
             output.Cancellation.ThrowIfCancellationRequested();
+            if (features.FirstNonFiniteRow() is { } bad)
+                throw CliException.Input($"model bundle '{modelPath}' gives NaN or infinite features (first at image {bad} of {data.Name}); nothing was written to '{path}'");
             FeatureFile.Write(path, fileFormat, features, data.HasLabels ? data.Labels : default);
             var result = new FeaturizeResult("featurize", Path.GetFullPath(path), fileFormat.ToString().ToLowerInvariant(), features.Rows, features.Columns,
                 data.HasLabels, data.Name, o.MethodName, k == 0 ? "mean" : $"content-{k}-views", clock.Elapsed.TotalSeconds);

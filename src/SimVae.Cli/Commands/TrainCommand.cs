@@ -27,25 +27,25 @@ internal static class TrainCommand
         var limit = CommonOptions.Limit();
         var backbone = new Option<string>("--backbone") { Description = "Encoder (and decoder) architecture: mlp (the authors' FashionMNIST MLP), conv, resnet18 (32x32 RGB)", DefaultValueFactory = _ => "mlp" };
         backbone.AcceptOnlyFromAmong(Backbones);
-        var latent = Positive(new Option<int>("--latent-dim") { Description = "Feature (latent) dimension d", DefaultValueFactory = _ => SslOptions.DefaultLatentDim });
-        var views = new Option<int?>("--views") { Description = "J, augmented views per image (default: the method's: 1 for vae and beta-vae, 4 for dino (2 global + 2 local crops), 2 for the others)" };
-        var batch = Positive(new Option<int>("--batch-size") { Description = "Images per batch (each gives J views)", DefaultValueFactory = _ => SslOptions.DefaultBatchImages });
-        var lr = new Option<double?>("--learning-rate") { Description = "Peak learning rate of the method's optimiser (default: the method's paper value for 64 images; e.g. simvae Adam 8e-5, byol LARS 0.05)" };
-        var beta = new Option<double>("--beta") { Description = "β of beta-vae", DefaultValueFactory = _ => SimVaeOptions.DefaultBeta };
+        var latent = new Option<int>("--latent-dim") { Description = $"Feature (latent) dimension d (1..{SslOptions.MaxLatentDim})", DefaultValueFactory = _ => SslOptions.DefaultLatentDim }.Range(1, SslOptions.MaxLatentDim);
+        var views = new Option<int?>("--views") { Description = $"J, augmented views per image, 1..{SslOptions.MaxViews} (default: the method's: 1 for vae and beta-vae, 4 for dino (2 global + 2 local crops), 2 for the others)" }.Range(1, SslOptions.MaxViews);
+        var batch = new Option<int>("--batch-size") { Description = $"Images per batch, each giving J views (2..{SslOptions.MaxBatchImages})", DefaultValueFactory = _ => SslOptions.DefaultBatchImages }.Range(2, SslOptions.MaxBatchImages);
+        var lr = new Option<double?>("--learning-rate") { Description = "Peak learning rate of the method's optimiser, 1e-12..10 (default: the method's paper value for 64 images; e.g. simvae Adam 8e-5, byol LARS 0.05)" }.Range(1e-12, 10);
+        var beta = new Option<double>("--beta") { Description = "β of beta-vae (0..1000)", DefaultValueFactory = _ => SimVaeOptions.DefaultBeta }.Range(0, 1000);
         var augmentation = new Option<string>("--augmentation") { Description = $"Augmentation preset: auto (simvae-fashion-mnist for gray images, simvae-cifar10 for RGB; simclr for the other methods on RGB), {string.Join(", ", AugmentationNames.Known)}", DefaultValueFactory = _ => "auto" };
         augmentation.AcceptOnlyFromAmong(["auto", .. AugmentationNames.Known]);
-        var imageSize = Positive(new Option<int>("--image-size") { Description = "Image side for generated (synthetic) and decoded (folder) data sets", DefaultValueFactory = _ => 28 });
+        var imageSize = new Option<int>("--image-size") { Description = $"Image side for generated (synthetic, 8..{SslOptions.MaxImageSide}) and decoded (folder, 1..{SslOptions.MaxImageSide}) data sets", DefaultValueFactory = _ => 28 }.Range(1, SslOptions.MaxImageSide);
         var channels = new Option<int>("--channels") { Description = "Channels for the folder data set: 1 (gray) or 3 (RGB)", DefaultValueFactory = _ => 1 };
         channels.AcceptOnlyFromAmong("1", "3");
-        var epochs = Positive(new Option<int>("--epochs", "-e") { Description = "Passes over the data set", DefaultValueFactory = _ => 5 });
-        var maxSteps = new Option<long?>("--max-steps") { Description = "Stop after this many optimiser steps in total (overrides --epochs)" };
+        var epochs = new Option<int>("--epochs", "-e") { Description = $"Passes over the data set (1..{TrainerOptions.MaxEpochs})", DefaultValueFactory = _ => 5 }.Range(1, TrainerOptions.MaxEpochs);
+        var maxSteps = new Option<long?>("--max-steps") { Description = $"Stop after this many optimiser steps in total, 1..{TrainerOptions.MaxStepLimit} (overrides --epochs)" }.Range(1, TrainerOptions.MaxStepLimit);
         var device = CommonOptions.Device();
-        var seed = new Option<int>("--seed") { Description = "Seed of weights, data order, augmentations and sampling noise", DefaultValueFactory = _ => 1234 };
+        var seed = new Option<int>("--seed") { Description = "Seed of weights, data order, augmentations and sampling noise", DefaultValueFactory = _ => 1234 }.Range(int.MinValue, int.MaxValue);
         var outputPath = new Option<string>("--output", "-o") { Description = "Model bundle to write", DefaultValueFactory = _ => "model.simvae" };
         var checkpoint = new Option<string?>("--checkpoint") { Description = "Checkpoint file (default: <output>.ckpt); written every --checkpoint-every steps, at the end and on Ctrl+C" };
         var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint when it exists (same method, data and seed; more --epochs trains longer)" };
-        var checkpointEvery = Positive(new Option<int>("--checkpoint-every") { Description = "Steps between checkpoints", DefaultValueFactory = _ => 500 });
-        var logEvery = Positive(new Option<int>("--log-every") { Description = "Steps between progress reports (each waits for the device)", DefaultValueFactory = _ => SslOptions.DefaultLatentDim });
+        var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Steps between checkpoints", DefaultValueFactory = _ => 500 }.Range(1, int.MaxValue);
+        var logEvery = new Option<int>("--log-every") { Description = "Steps between progress reports (each waits for the device)", DefaultValueFactory = _ => 10 }.Range(1, int.MaxValue);
         var metrics = new Option<string?>("--metrics") { Description = "JSON-lines file receiving the losses and throughput of every report" };
         var distributed = new DistributedLaunch();
 
@@ -61,6 +61,14 @@ internal static class TrainCommand
             var m = r.GetValue(method)!;
             var bundlePath = r.GetValue(outputPath)!;
             var checkpointPath = r.GetValue(checkpoint) ?? bundlePath + ".ckpt";
+            bool resuming = r.GetValue(resume) && File.Exists(checkpointPath);
+            new OutputGuard()
+                .InputFolder("--data-path", DataSets.InputFolder(r.GetValue(dataset)!, DataSplit.Train, r.GetValue(dataPath)))
+                .Input("--checkpoint", resuming ? checkpointPath : null)
+                .Output("--output", bundlePath)
+                .Output("--checkpoint", checkpointPath)
+                .Output("--metrics", r.GetValue(metrics))
+                .Check(output);
             int size = r.GetValue(imageSize);
             var data = DataSets.Load(r.GetValue(dataset)!, DataSplit.Train, r.GetValue(dataPath), r.GetValue(limit), (r.GetValue(channels), size, size));
             var options = BuildOptions(m, data, r.GetValue(backbone)!, r.GetValue(latent), r.GetValue(views), r.GetValue(batch), r.GetValue(lr), r.GetValue(beta), r.GetValue(augmentation)!);
@@ -73,10 +81,6 @@ internal static class TrainCommand
                 Seed = r.GetValue(seed), LogEvery = r.GetValue(logEvery), CheckpointPath = checkpointPath,
                 CheckpointEvery = r.GetValue(checkpointEvery), MetricsPath = r.GetValue(metrics), DataParallel = parallel,
             };
-            if (trainerOptions.MaxSteps is < 1) throw CliException.Usage("--max-steps must be at least 1");
-            EnsureFolder(bundlePath);
-            EnsureFolder(checkpointPath);
-            bool resuming = r.GetValue(resume) && File.Exists(checkpointPath);
             return Run(output, data, options, trainerOptions, bundlePath, resuming);
         });
         return command;
@@ -92,6 +96,7 @@ internal static class TrainCommand
         if (!trainerOptions.Device.IsCuda && TorchRuntime.UsesReferenceBlas && !output.Quiet)
             output.Error.WriteLine($"simvae: warning: libtorch uses the reference BLAS ({TorchRuntime.BlasLibrary}); training will be ~20x slower. Install OpenBLAS: apt-get install libopenblas0-pthread");
         var trainer = new Trainer(trainerOptions);
+        trainer.Notice += message => { if (!output.Quiet) output.Error.WriteLine($"simvae: {message}"); };
         TrainingProgress? last = null;
         trainer.Progress += p => last = p;
         var clock = Stopwatch.StartNew();
@@ -134,7 +139,8 @@ internal static class TrainCommand
         }
         catch (Exception e) when (resuming && e is InvalidOperationException or InvalidDataException)
         {
-            throw CliException.Input($"cannot resume from '{trainerOptions.CheckpointPath}' with these settings (same --method, --backbone, --latent-dim, data and --seed are needed): {e.Message}", e);
+            throw CliException.Input($"cannot resume: {e.Message}. Resuming needs the same method options, data, --limit and --seed; " +
+                                     $"to start afresh, run without --resume (the checkpoint is replaced) or delete '{trainerOptions.CheckpointPath}'", e);
         }
         // In a data-parallel run every rank holds the same weights; rank 0 alone writes the bundle and the result.
         if (!DistributedLaunch.IsMainRank(trainerOptions.DataParallel)) return ExitCodes.Success;
@@ -191,21 +197,6 @@ internal static class TrainCommand
             throw CliException.Usage($"invalid settings: {e.Message}");
         }
         return options;
-    }
-
-    private static Option<int> Positive(Option<int> option)
-    {
-        option.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() < 1) r.AddError($"{option.Name} must be at least 1");
-        });
-        return option;
-    }
-
-    private static void EnsureFolder(string path)
-    {
-        var folder = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (folder is not null && !Directory.Exists(folder)) throw CliException.Input($"cannot write '{path}': folder '{folder}' does not exist");
     }
 
     /// <summary>The JSON result of <c>simvae train</c>.</summary>

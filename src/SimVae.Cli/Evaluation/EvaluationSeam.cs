@@ -60,6 +60,12 @@ internal static class EvaluationSeam
         return tasks;
     }
 
+    /// <summary>The features, unless one is NaN or infinite: probes would then score chance and report it as a result.</summary>
+    private static FeatureMatrix Finite(FeatureMatrix features, string modelPath) =>
+        features.FirstNonFiniteRow() is { } row
+            ? throw new InvalidDataException($"model bundle '{modelPath}' gives NaN or infinite features (first at image {row}); it cannot be evaluated")
+            : features;
+
     /// <summary>Evaluates one bundle: featurizes train and test images, runs the probe suite per task, scores on test.</summary>
     public static ModelEvaluation Evaluate(string modelPath, ImageDataset train, ImageDataset test, EvaluationSettings settings,
         Action<string>? status, CancellationToken cancellation)
@@ -81,8 +87,8 @@ internal static class EvaluationSeam
             int classes;
             if (task == "content" || trainColumns.ContainsKey(task))
             {
-                a = trainFeatures ??= featurizer.Transform(train, settings.BatchSize);
-                b = testFeatures ??= featurizer.Transform(test, settings.BatchSize);
+                a = trainFeatures ??= Finite(featurizer.Transform(train, settings.BatchSize), modelPath);
+                b = testFeatures ??= Finite(featurizer.Transform(test, settings.BatchSize), modelPath);
                 if (task == "content")
                 {
                     trainLabels = train.Labels.ToArray();
@@ -100,8 +106,8 @@ internal static class EvaluationSeam
             {
                 var transform = StyleTasks.All.First(t => StyleTasks.TaskName(t) == task);
                 using var transformed = StyleTasks.Transformed(train, test, transform, train.Count, settings.Seed);
-                a = featurizer.Transform(transformed.TrainImages, settings.BatchSize);
-                b = featurizer.Transform(transformed.TestImages, settings.BatchSize);
+                a = Finite(featurizer.Transform(transformed.TrainImages, settings.BatchSize), modelPath);
+                b = Finite(featurizer.Transform(transformed.TestImages, settings.BatchSize), modelPath);
                 trainLabels = transformed.TrainLabels;
                 testLabels = transformed.TestLabels;
                 classes = transformed.Classes;

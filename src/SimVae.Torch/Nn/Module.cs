@@ -194,6 +194,20 @@ public abstract class Module : IDisposable
         return result;
     }
 
+    /// <summary>
+    /// The names and shapes of the state dict of the module <paramref name="create"/> builds, learned by building it
+    /// on libtorch's meta device (tensors without storage): nothing the size of the module is allocated, so declared
+    /// sizes can be checked (against a file's tensors, or a memory budget) before a real module is built.
+    /// </summary>
+    /// <param name="create">Builds the module; it must create its tensors with the factories' default device.</param>
+    public static Dictionary<string, long[]> StateShapes(Func<Module> create)
+    {
+        ArgumentNullException.ThrowIfNull(create);
+        using var _ = Tensor.ShapesOnly();
+        using var module = create();
+        return module.NamedState().ToDictionary(kv => kv.Key, kv => kv.Value.Shape, StringComparer.Ordinal);
+    }
+
     /// <summary>Parameters and buffers in <see cref="StateDict"/> order, as the module's own tensors.</summary>
     private IEnumerable<KeyValuePair<string, Tensor>> NamedState()
     {

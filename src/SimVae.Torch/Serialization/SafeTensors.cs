@@ -116,23 +116,50 @@ public static class SafeTensors
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(tensors);
-        string full = Path.GetFullPath(path);
-        string folder = Path.GetDirectoryName(full) ?? throw new ArgumentException($"'{path}' has no parent folder", nameof(path));
-        string temp = Path.Combine(folder, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
+        AtomicFile.Write(path, file => Save(file, tensors, metadata));
+    }
+
+    /// <summary>
+    /// A SHA-256 (64 lowercase hexadecimal digits) over everything a safetensors file says: every metadata pair and every
+    /// tensor's name, dtype, shape and bytes, in ordinal name order, each field length-prefixed. Store it in the metadata
+    /// (the key <paramref name="excludedKey"/> is left out of the hash) to detect any change to the file's content.
+    /// </summary>
+    /// <param name="tensors">The tensors by name.</param>
+    /// <param name="metadata">The metadata pairs.</param>
+    /// <param name="excludedKey">A metadata key not hashed (where the hash itself is stored), or null.</param>
+    public static string ContentHash(IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string> metadata, string? excludedKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(tensors);
+        ArgumentNullException.ThrowIfNull(metadata);
+        using var sha = System.Security.Cryptography.SHA256.Create();
+        using (var hashing = new System.Security.Cryptography.CryptoStream(Stream.Null, sha, System.Security.Cryptography.CryptoStreamMode.Write))
         {
-            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            var number = new byte[8];
+            void Field(ReadOnlySpan<byte> bytes)
             {
-                Save(file, tensors, metadata);
-                file.Flush(flushToDisk: true);
+                BinaryPrimitives.WriteInt64LittleEndian(number, bytes.Length);
+                hashing.Write(number);
+                hashing.Write(bytes);
             }
-            File.Move(temp, full, overwrite: true);
+            void Text(string text) => Field(System.Text.Encoding.UTF8.GetBytes(text));
+            foreach (var key in metadata.Keys.Where(k => k != excludedKey).Order(StringComparer.Ordinal))
+            {
+                Text(key);
+                Text(metadata[key]);
+            }
+            foreach (var name in tensors.Keys.Order(StringComparer.Ordinal))
+            {
+                var tensor = tensors[name];
+                Text(name);
+                Text(SafeTensorsDType.ToName(tensor.DType));
+                Text(string.Join(",", tensor.Shape));
+                long bytes = tensor.NumberOfElements * tensor.DType.ElementSize();
+                BinaryPrimitives.WriteInt64LittleEndian(number, bytes);
+                hashing.Write(number);
+                TensorBytes.WriteTo(tensor, bytes, hashing);
+            }
         }
-        catch
-        {
-            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            throw;
-        }
+        return Convert.ToHexStringLower(sha.Hash!);
     }
 
     /// <summary>
@@ -156,7 +183,7 @@ public static class SafeTensors
     public static SafeTensorsFile Load(string path, Device? device = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        using var file = BoundedFile.OpenRead(path, "safetensors file");
         return LoadStream(file, device, $"safetensors file '{path}'");
     }
 

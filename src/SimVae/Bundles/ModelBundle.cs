@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Reflection;
 using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using SimVae.Methods;
@@ -12,8 +13,9 @@ namespace SimVae.Bundles;
 /// <summary>
 /// A trained model in one file: a zip archive holding <c>bundle.json</c> (format version, the method's options
 /// serialised polymorphically, input shape and normalisation, feature dimension, library and libtorch versions, the
-/// training data's <see cref="DataFingerprint"/>, creation time and the SHA-256 of the weights) and
-/// <c>weights.safetensors</c> (the model's state dict). <see cref="Load(string, Device?)"/> validates everything
+/// training data's <see cref="DataFingerprint"/>, creation time and the SHA-256 of the weights),
+/// <c>weights.safetensors</c> (the model's state dict) and <c>bundle.json.sha256</c> (the SHA-256 of <c>bundle.json</c>,
+/// so one hash covers the whole bundle). <see cref="Load(string, Device?)"/> validates everything
 /// before trusting it and rejects a corrupt or mismatched bundle with an <see cref="InvalidDataException"/> whose
 /// message names the file and the problem. A loaded bundle owns its <see cref="Model"/>; dispose it when done.
 /// <code>
@@ -24,8 +26,11 @@ namespace SimVae.Bundles;
 /// </summary>
 public sealed class ModelBundle : IDisposable
 {
-    /// <summary>The bundle format version this library writes and the newest it reads.</summary>
-    public const int CurrentFormatVersion = 1;
+    /// <summary>
+    /// The bundle format version this library writes and the newest it reads. Version 2 adds <see cref="ManifestHashEntry"/>;
+    /// version 1 bundles (no manifest hash) are still read, with every other check.
+    /// </summary>
+    public const int CurrentFormatVersion = 2;
 
     /// <summary>Value of the <c>format</c> field that marks a SimVae model bundle.</summary>
     public const string FormatName = "simvae-model-bundle";
@@ -35,6 +40,12 @@ public sealed class ModelBundle : IDisposable
 
     /// <summary>Name of the weights entry in the archive.</summary>
     public const string WeightsEntry = "weights.safetensors";
+
+    /// <summary>
+    /// Name of the entry holding the SHA-256 of <see cref="ManifestEntry"/> (64 lowercase hexadecimal digits): the
+    /// manifest records the weights' SHA-256, so this one hash covers the whole bundle.
+    /// </summary>
+    public const string ManifestHashEntry = "bundle.json.sha256";
 
     /// <summary>Largest <c>bundle.json</c> accepted on load (1 MiB).</summary>
     public const long MaxManifestBytes = 1 << 20;
@@ -53,6 +64,7 @@ public sealed class ModelBundle : IDisposable
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         RespectNullableAnnotations = true,
         TypeInfoResolver = SslMethods.JsonResolver,
+        RespectRequiredConstructorParameters = true,
     };
 
     private ModelBundle(Manifest manifest, SslModel model)
@@ -111,21 +123,7 @@ public sealed class ModelBundle : IDisposable
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(trainingData);
-        var full = Path.GetFullPath(path);
-        var temporary = Path.Combine(Path.GetDirectoryName(full) ?? ".", $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            {
-                Save(file, model, trainingData);
-                file.Flush(flushToDisk: true);
-            }
-            File.Move(temporary, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temporary)) File.Delete(temporary);
-        }
+        AtomicFile.Write(path, file => Save(file, model, trainingData));
     }
 
     /// <summary>Writes the bundle (a zip archive) to <paramref name="stream"/>, which is left open.</summary>
@@ -169,9 +167,12 @@ public sealed class ModelBundle : IDisposable
             TrainingData = trainingData,
             Weights = new WeightsInfo { Entry = WeightsEntry, Bytes = weights.LongLength, Sha256 = Sha256Hex(weights) },
         };
+        var manifestBytes = JsonSerializer.SerializeToUtf8Bytes(manifest, Json);
         using var archive = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true);
         using (var entry = archive.CreateEntry(ManifestEntry, CompressionLevel.Optimal).Open())
-            JsonSerializer.Serialize(entry, manifest, Json);
+            entry.Write(manifestBytes);
+        using (var entry = archive.CreateEntry(ManifestHashEntry, CompressionLevel.NoCompression).Open())
+            entry.Write(Encoding.ASCII.GetBytes(Sha256Hex(manifestBytes)));
         // Float weights barely compress; storing them keeps saving and loading fast.
         using (var entry = archive.CreateEntry(WeightsEntry, CompressionLevel.NoCompression).Open())
             entry.Write(weights);
@@ -181,10 +182,13 @@ public sealed class ModelBundle : IDisposable
     /// <remarks>Building the model draws its initial weights from libtorch's global generator before they are replaced.</remarks>
     /// <exception cref="InvalidDataException">The file is not a valid bundle; the message names the file and the problem.</exception>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <remarks>Refused with <see cref="InvalidDataException"/>: a folder, device or pipe; a manifest or weights whose SHA-256
+    /// differs from the recorded one; options outside <see cref="SslOptions"/>' limits or that do not match the weights' shapes
+    /// (checked before any model is built); NaN or infinite weights.</remarks>
     public static ModelBundle Load(string path, Device? device = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        using var file = BoundedFile.OpenRead(path, "model bundle");
         return Read(file, device, $"model bundle '{path}'");
     }
 
@@ -239,9 +243,21 @@ public sealed class ModelBundle : IDisposable
             var weightsEntry = archive.GetEntry(WeightsEntry)
                 ?? throw Fail($"entry '{WeightsEntry}' is missing (entries: {Describe(archive)})");
 
-            var manifest = ParseManifest(ReadEntry(manifestEntry, MaxManifestBytes, Fail), Fail);
+            var manifestBytes = ReadEntry(manifestEntry, MaxManifestBytes, Fail);
+            var hashEntry = archive.GetEntry(ManifestHashEntry);
+            if (hashEntry is not null)
+            {
+                var recorded = Encoding.ASCII.GetString(ReadEntry(hashEntry, 64, Fail));
+                var actual = Sha256Hex(manifestBytes);
+                if (!string.Equals(recorded, actual, StringComparison.Ordinal))
+                    throw Fail($"the SHA-256 of entry '{ManifestEntry}' is {actual} but '{ManifestHashEntry}' records '{recorded}': the manifest is corrupt or was modified");
+            }
+            var manifest = ParseManifest(manifestBytes, Fail);
+            if (hashEntry is null && manifest.FormatVersion >= 2)
+                throw Fail($"entry '{ManifestHashEntry}' is missing (entries: {Describe(archive)}); format version {manifest.FormatVersion} requires it");
 
-            var weights = ReadEntry(weightsEntry, MaxWeightsBytes, Fail);
+            // Read no more than bundle.json records (and the format allows): a zip entry's declared size is not trusted.
+            var weights = ReadEntry(weightsEntry, Math.Min(MaxWeightsBytes, manifest.Weights.Bytes), Fail);
             if (weights.LongLength != manifest.Weights.Bytes)
                 throw Fail($"entry '{WeightsEntry}' holds {weights.LongLength} bytes but {ManifestEntry} records {manifest.Weights.Bytes}");
             var actualHash = Sha256Hex(weights);
@@ -259,17 +275,11 @@ public sealed class ModelBundle : IDisposable
             }
             using (tensors)
             {
+                CheckWeights(manifest.Options, tensors.Tensors, Fail);
                 var model = SslModel.Create(manifest.Options);
                 try
                 {
-                    try
-                    {
-                        model.LoadStateDict(tensors.Tensors);
-                    }
-                    catch (InvalidOperationException e)
-                    {
-                        throw Fail($"the weights do not fit the {manifest.Options.MethodName} model its options describe: {e.Message}", e);
-                    }
+                    model.LoadStateDict(tensors.Tensors);
                     if (model.FeatureDimension != manifest.FeatureDimension)
                         throw Fail($"{ManifestEntry} records {manifest.FeatureDimension} features but the model gives {model.FeatureDimension}");
                     if (device is { } d && d != Device.Cpu) model.To(d);
@@ -282,6 +292,35 @@ public sealed class ModelBundle : IDisposable
                     throw;
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Checks the weights against the model the options describe — names and shapes, found on the meta device so nothing
+    /// is allocated from the options' sizes — and that every floating-point value is finite, before any model is built.
+    /// </summary>
+    private static void CheckWeights(SslOptions options, IReadOnlyDictionary<string, Tensor> weights, Func<string, Exception?, InvalidDataException> fail)
+    {
+        var expected = SslModel.StateShapes(options);
+        string[][] problems =
+        [
+            expected.Where(e => weights.TryGetValue(e.Key, out var t) && !t.Shape.SequenceEqual(e.Value))
+                .Select(e => $"'{e.Key}' has shape [{string.Join(", ", weights[e.Key].Shape)}] where the options need [{string.Join(", ", e.Value)}]").ToArray(),
+            expected.Keys.Where(k => !weights.ContainsKey(k)).Select(k => $"'{k}' is missing").ToArray(),
+            weights.Keys.Where(k => !expected.ContainsKey(k)).Order(StringComparer.Ordinal).Select(k => $"'{k}' is unexpected").ToArray(),
+        ];
+        int count = problems.Sum(p => p.Length);
+        if (count > 0)
+        {
+            var shown = problems.SelectMany(p => p.Take(2)).ToList();
+            throw fail($"the weights do not fit the {options.MethodName} model its options describe ({options.Backbone}, {options.Channels}x{options.Height}x{options.Width}, " +
+                       $"latentDim {options.LatentDim}): {string.Join("; ", shown)}{(count > shown.Count ? $"; and {count - shown.Count} more" : "")}", null);
+        }
+        foreach (var (name, tensor) in weights.OrderBy(w => w.Key, StringComparer.Ordinal))
+        {
+            if (!tensor.DType.IsFloatingPoint()) continue;
+            using var finite = tensor.IsFinite();
+            if (!finite.All()) throw fail($"tensor '{name}' of entry '{WeightsEntry}' holds NaN or infinite values; the model is unusable (was training diverging when it was saved?)", null);
         }
     }
 
@@ -304,7 +343,7 @@ public sealed class ModelBundle : IDisposable
             if (root.ValueKind != JsonValueKind.Object) throw Fail($"expected a JSON object, found {root.ValueKind}");
             if (!root.TryGetProperty("format", out var format) || format.ValueKind != JsonValueKind.String || format.GetString() != FormatName)
                 throw Fail($"field 'format' must be \"{FormatName}\"; this is not a SimVae model bundle");
-            if (!root.TryGetProperty("formatVersion", out var versionElement) || !versionElement.TryGetInt32(out int version))
+            if (!root.TryGetProperty("formatVersion", out var versionElement) || versionElement.ValueKind != JsonValueKind.Number || !versionElement.TryGetInt32(out int version))
                 throw Fail("field 'formatVersion' is missing or not an integer");
             if (version > CurrentFormatVersion)
                 throw Fail($"bundle format version {version} is newer than this library (SimVae {CurrentLibraryVersion}) reads (up to {CurrentFormatVersion}); upgrade SimVae");
@@ -332,7 +371,7 @@ public sealed class ModelBundle : IDisposable
             }
             catch (ArgumentException e)
             {
-                throw Fail($"invalid options: {e.Message}", e);
+                throw Fail($"invalid options: {FirstLine(e.Message)}", e);
             }
             var o = manifest.Options;
             var expected = ModelInput.For(o);
@@ -345,6 +384,10 @@ public sealed class ModelBundle : IDisposable
                 throw Fail("field 'trainingData' is malformed (count must be non-negative, sha256 64 hexadecimal digits)");
             if (manifest.Weights.Entry != WeightsEntry)
                 throw Fail($"weights entry '{manifest.Weights.Entry}' is not '{WeightsEntry}'");
+            if (manifest.Weights.Bytes is < 0 or > MaxWeightsBytes)
+                throw Fail($"field 'weights.bytes' is {manifest.Weights.Bytes}; it must be in 0..{MaxWeightsBytes}");
+            if (manifest.FeatureDimension is < 1 or > SslOptions.MaxLatentDim)
+                throw Fail($"field 'featureDimension' is {manifest.FeatureDimension}; it must be in 1..{SslOptions.MaxLatentDim}");
             if (manifest.Weights.Sha256.Length != 64 || !manifest.Weights.Sha256.All(char.IsAsciiHexDigit))
                 throw Fail("field 'weights.sha256' must be 64 hexadecimal digits");
             return manifest;
@@ -380,6 +423,8 @@ public sealed class ModelBundle : IDisposable
         if (tooLong) throw fail($"entry '{entry.FullName}' holds more than the {limit} bytes allowed", null);
         return buffer.ToArray();
     }
+
+    private static string FirstLine(string text) => text.ReplaceLineEndings("\n").Split('\n')[0];
 
     private static string Describe(ZipArchive archive) =>
         archive.Entries.Count == 0 ? "none" : string.Join(", ", archive.Entries.Select(e => $"'{e.FullName}'"));

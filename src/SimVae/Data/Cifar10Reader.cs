@@ -1,3 +1,5 @@
+using SimVae.Torch.Serialization;
+
 namespace SimVae.Data;
 
 /// <summary>
@@ -11,6 +13,9 @@ public static class Cifar10Reader
     public const int RecordSize = 1 + ImageBytes;
 
     private const int ImageBytes = 3 * 32 * 32;
+
+    /// <summary>Largest batch file read (1 GiB; the official batches hold 10,000 records, about 30 MB).</summary>
+    public const long MaxFileBytes = 1L << 30;
 
     /// <summary>The CIFAR-10 class names, index = label.</summary>
     public static IReadOnlyList<string> ClassNames { get; } =
@@ -27,10 +32,10 @@ public static class Cifar10Reader
         long records = 0;
         foreach (var path in batchFiles)
         {
-            if (!File.Exists(path)) throw new DataSetFormatException(path, "file not found (expected a CIFAR-10 binary batch)");
+            if (!File.Exists(path) && !Directory.Exists(path)) throw new DataSetFormatException(path, "file not found (expected a CIFAR-10 binary batch)");
             byte[] bytes;
-            try { bytes = File.ReadAllBytes(path); }
-            catch (IOException e) { throw new DataSetFormatException(path, $"could not be read: {e.Message}", e); }
+            try { bytes = BoundedFile.ReadAll(path, MaxFileBytes, "CIFAR-10 batch"); }
+            catch (Exception e) when (e is IOException or InvalidDataException) { throw new DataSetFormatException(path, e.Message, e); }
             if (bytes.Length == 0) throw new DataSetFormatException(path, "empty file (expected CIFAR-10 records of 3073 bytes)");
             if (bytes.Length % RecordSize != 0)
                 throw new DataSetFormatException(path, $"size {bytes.Length} is not a whole number of {RecordSize}-byte CIFAR-10 records (truncated? {bytes.Length / RecordSize} whole records and {bytes.Length % RecordSize} bytes left over)");

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using SimVae.Torch.Serialization;
 
 namespace SimVae.Data;
 
@@ -60,11 +61,14 @@ public static class IdxReader
 
     private static (int[] Dims, byte[] Data) Read(string path, int expectedMagic, int expectedRank, string what)
     {
-        if (!File.Exists(path)) throw new DataSetFormatException(path, $"file not found (expected IDX {what})");
+        if (!File.Exists(path) && !Directory.Exists(path)) throw new DataSetFormatException(path, $"file not found (expected IDX {what})");
+        FileStream file;
+        try { file = BoundedFile.OpenRead(path, $"IDX {what} file"); }
+        catch (Exception e) when (e is IOException or InvalidDataException) { throw new DataSetFormatException(path, e.Message, e); }
         byte[] head;
         try
         {
-            using var file = File.OpenRead(path);
+            using var _ = file;
             bool gzip = file.Length >= 2 && file.ReadByte() == 0x1f && file.ReadByte() == 0x8b;
             file.Position = 0;
             using Stream stream = gzip ? new GZipStream(file, CompressionMode.Decompress) : file;

@@ -1,4 +1,5 @@
 using SimVae.Torch;
+using SimVae.Torch.Serialization;
 
 namespace SimVae.Data;
 
@@ -6,12 +7,20 @@ namespace SimVae.Data;
 /// Reads an image folder laid out as <c>root/&lt;class name&gt;/&lt;image&gt;</c> (torchvision's ImageFolder):
 /// class names are the sub-folder names in ordinal order (label = position), images are PNG or JPEG files,
 /// decoded with OpenCV through the native layer (<see cref="Tensor.DecodeImage"/>), converted to gray or RGB
-/// and resized to the configured size with area interpolation.
+/// and resized to the configured size with area interpolation. Only regular files are read (a link to a device or pipe
+/// is refused), each at most <see cref="MaxFileBytes"/>, and an image whose header declares more than <see cref="MaxPixels"/>
+/// is refused before it is decoded.
 /// </summary>
 public static class ImageFolderReader
 {
     /// <summary>File extensions read (case-insensitive).</summary>
     public static IReadOnlyList<string> Extensions { get; } = [".png", ".jpg", ".jpeg"];
+
+    /// <summary>Most pixels (width × height, as the file's header declares) an image may have: 40 million, e.g. 8000 × 5000.</summary>
+    public const long MaxPixels = 40_000_000;
+
+    /// <summary>Largest image file read (256 MiB).</summary>
+    public const long MaxFileBytes = 256L << 20;
 
     /// <summary>Loads every image under <paramref name="root"/>; nothing is returned unless every file decodes.</summary>
     /// <param name="root">The folder holding one sub-folder per class.</param>
@@ -44,9 +53,12 @@ public static class ImageFolderReader
         {
             var (path, label) = files[k];
             byte[] bytes;
-            try { bytes = File.ReadAllBytes(path); }
-            catch (IOException e) { throw new DataSetFormatException(path, $"could not be read: {e.Message}", e); }
+            try { bytes = BoundedFile.ReadAll(path, MaxFileBytes, "image file"); }
+            catch (Exception e) when (e is IOException or InvalidDataException) { throw new DataSetFormatException(path, e.Message, e); }
             if (bytes.Length == 0) throw new DataSetFormatException(path, "empty image file");
+            var declared = ImageHeader.Size(bytes) ?? throw new DataSetFormatException(path, "not a PNG or JPEG file (no readable image header)");
+            if (declared.Width < 1 || declared.Height < 1 || declared.Width * declared.Height > MaxPixels)
+                throw new DataSetFormatException(path, $"its header declares {declared.Width}x{declared.Height} pixels; images must have 1..{MaxPixels:N0} pixels");
             try
             {
                 using var image = Tensor.DecodeImage(bytes, channels, height, width);

@@ -5,6 +5,7 @@ using Onnx;
 using SimVae.Featurization;
 using SimVae.Methods;
 using SimVae.Torch;
+using SimVae.Torch.Serialization;
 
 namespace SimVae.Export;
 
@@ -68,17 +69,7 @@ public static class OnnxExporter
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         var bytes = ExportToBytes(featurizer, options);
-        var full = Path.GetFullPath(path);
-        var temporary = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            File.WriteAllBytes(temporary, bytes);
-            File.Move(temporary, full, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temporary);
-        }
+        AtomicFile.Write(path, stream => stream.Write(bytes));
     }
 
     /// <summary>The ONNX model as bytes (a serialized <c>ModelProto</c>).</summary>

@@ -46,6 +46,14 @@ public sealed class FeatureMatrix
         }
     }
 
+    /// <summary>The first row holding a NaN or infinite value, or null when every value is finite.</summary>
+    public int? FirstNonFiniteRow()
+    {
+        for (long k = 0; k < Values.LongLength; k++)
+            if (!float.IsFinite(Values[k])) return (int)(k / Math.Max(Columns, 1));
+        return null;
+    }
+
     /// <summary>The rows as separate arrays (copied).</summary>
     public float[][] ToRows()
     {

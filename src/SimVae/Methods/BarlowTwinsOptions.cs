@@ -50,7 +50,7 @@ public sealed record BarlowTwinsOptions : SslOptions
     {
         base.Validate();
         Require(Views == 2, nameof(Views), Views, "must be 2 for Barlow Twins");
-        Require(ProjectionDim > 0, nameof(ProjectionDim), ProjectionDim, "must be positive");
+        RequireWidth(ProjectionDim, nameof(ProjectionDim));
         Require(Lambda is null || (Lambda >= 0 && double.IsFinite(Lambda.Value)), nameof(Lambda), Lambda ?? 0, "must be non-negative");
         Require(BiasLearningRateRatio > 0 && double.IsFinite(BiasLearningRateRatio), nameof(BiasLearningRateRatio), BiasLearningRateRatio, "must be positive");
     }

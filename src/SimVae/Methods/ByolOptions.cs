@@ -33,6 +33,7 @@ public sealed record ByolOptions : MomentumOptions
     {
         base.Validate();
         Require(Views == 2, nameof(Views), Views, "must be 2 for BYOL");
-        Require(ProjectionHidden > 0 && ProjectionDim > 0, nameof(ProjectionDim), ProjectionDim, "head widths must be positive");
+        RequireWidth(ProjectionHidden, nameof(ProjectionHidden));
+        RequireWidth(ProjectionDim, nameof(ProjectionDim));
     }
 }

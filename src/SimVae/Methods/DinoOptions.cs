@@ -91,7 +91,9 @@ public sealed record DinoOptions : MomentumOptions
     {
         base.Validate();
         Require(Views >= 2, nameof(Views), Views, "must be at least 2 for DINO (2 global crops, then local crops)");
-        Require(HeadHidden > 0 && HeadBottleneck > 0 && OutputDim > 0, nameof(OutputDim), OutputDim, "head widths must be positive");
+        RequireWidth(HeadHidden, nameof(HeadHidden));
+        RequireWidth(HeadBottleneck, nameof(HeadBottleneck));
+        RequireWidth(OutputDim, nameof(OutputDim));
         RequirePositive(StudentTemperature, nameof(StudentTemperature));
         RequirePositive(TeacherTemperatureStart, nameof(TeacherTemperatureStart));
         RequirePositive(TeacherTemperature, nameof(TeacherTemperature));

@@ -53,6 +53,7 @@ public sealed record MoCoOptions : MomentumOptions
         Require(Views == 2, nameof(Views), Views, "must be 2 for MoCo (query and key)");
         RequirePositive(Temperature, nameof(Temperature));
         Require(QueueSize >= BatchImages, nameof(QueueSize), QueueSize, $"must hold at least one batch ({BatchImages} images)");
-        Require(ProjectionHidden > 0 && ProjectionDim > 0, nameof(ProjectionDim), ProjectionDim, "head widths must be positive");
+        RequireWidth(ProjectionHidden, nameof(ProjectionHidden));
+        RequireWidth(ProjectionDim, nameof(ProjectionDim));
     }
 }

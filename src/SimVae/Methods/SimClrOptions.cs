@@ -26,6 +26,7 @@ public sealed record SimClrOptions : SslOptions
         base.Validate();
         Require(Views == 2, nameof(Views), Views, "must be 2 for SimCLR");
         RequirePositive(Temperature, nameof(Temperature));
-        Require(ProjectionHidden > 0 && ProjectionDim > 0, nameof(ProjectionDim), ProjectionDim, "head widths must be positive");
+        RequireWidth(ProjectionHidden, nameof(ProjectionHidden));
+        RequireWidth(ProjectionDim, nameof(ProjectionDim));
     }
 }

@@ -48,8 +48,42 @@ public abstract class SslModel : Module
     /// <summary>Features for [N, C, H, W] images in [0, 1] (the caller chooses grad mode and train/eval mode).</summary>
     public abstract Tensor Encode(Tensor images);
 
-    /// <summary>Creates the model an options object describes (seed libtorch first for reproducible weights).</summary>
-    public static SslModel Create(SslOptions options) => SslMethods.CreateModel(options);
+    /// <summary>Most bytes of weights and buffers a model may hold: what one model bundle can store (2 GiB − 1).</summary>
+    public const long MaxStateBytes = int.MaxValue;
+
+    /// <summary>
+    /// Creates the model an options object describes (seed libtorch first for reproducible weights), after checking on
+    /// libtorch's meta device, without allocating it, that its state fits in <see cref="MaxStateBytes"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The options are invalid, or describe a model larger than <see cref="MaxStateBytes"/>.</exception>
+    public static SslModel Create(SslOptions options)
+    {
+        long bytes = StateBytes(StateShapes(options));
+        if (bytes > MaxStateBytes)
+            throw new ArgumentOutOfRangeException(nameof(options), bytes,
+                $"the {options.MethodName} model these options describe ({options.Backbone}, {options.Channels}x{options.Height}x{options.Width} images, d = {options.LatentDim}) " +
+                $"would hold {bytes:N0} bytes of weights, more than the {MaxStateBytes:N0} a model bundle can store; use smaller images or the Conv backbone");
+        return Build(options);
+    }
+
+    /// <summary>The names and shapes of the state dict of the model <paramref name="options"/> describe, found without allocating it.</summary>
+    /// <exception cref="ArgumentException">The options are invalid.</exception>
+    public static Dictionary<string, long[]> StateShapes(SslOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        return Module.StateShapes(() => Build(options));
+    }
+
+    /// <summary>Bytes of float32 state the shapes describe (saturating, so absurd shapes cannot overflow).</summary>
+    public static long StateBytes(IReadOnlyDictionary<string, long[]> shapes)
+    {
+        ArgumentNullException.ThrowIfNull(shapes);
+        double total = shapes.Values.Sum(shape => shape.Aggregate(4.0, (product, size) => product * size));
+        return total >= long.MaxValue ? long.MaxValue : (long)total;
+    }
+
+    private static SslModel Build(SslOptions options) => SslMethods.CreateModel(options);
 
     /// <summary>The parameters the optimiser updates: those requiring gradients (a momentum teacher's do not).</summary>
     public IEnumerable<Tensor> TrainableParameters() => Parameters().Where(p => p.RequiresGrad);

@@ -22,6 +22,21 @@ public abstract record SslOptions
     /// <summary>Learning rate of methods that do not set their own (1e-3, Adam's usual rate; SimCLR and VICReg here).</summary>
     public const double DefaultLearningRate = 1e-3;
 
+    /// <summary>Largest image side accepted (pixels): bounds what a few bytes of options can make a model allocate.</summary>
+    public const int MaxImageSide = 1024;
+
+    /// <summary>Largest feature (latent) dimension accepted.</summary>
+    public const int MaxLatentDim = 4096;
+
+    /// <summary>Largest width of a projection or expander layer accepted.</summary>
+    public const int MaxLayerWidth = 16384;
+
+    /// <summary>Most augmented views per image accepted.</summary>
+    public const int MaxViews = 64;
+
+    /// <summary>Most images per batch accepted.</summary>
+    public const int MaxBatchImages = 65536;
+
     /// <summary>Architecture of the encoder (and decoder for the generative methods).</summary>
     public BackboneKind Backbone { get; init; } = DefaultBackbone;
     /// <summary>Image channels (1 grey, 3 RGB).</summary>
@@ -64,18 +79,22 @@ public abstract record SslOptions
     public virtual void Validate()
     {
         Require(Channels is 1 or 3, nameof(Channels), Channels, "must be 1 or 3");
-        Require(Height > 0 && Width > 0, nameof(Height), $"{Height}×{Width}", "image size must be positive");
-        Require(LatentDim > 0, nameof(LatentDim), LatentDim, "must be positive");
-        Require(Views >= 1, nameof(Views), Views, "must be at least 1");
-        Require(BatchImages >= 2, nameof(BatchImages), BatchImages, "must be at least 2");
+        Require(Enum.IsDefined(Backbone), nameof(Backbone), Backbone, "must be Mlp, Conv or ResNet18");
+        Require(Height is > 0 and <= MaxImageSide, nameof(Height), Height, $"must be in 1..{MaxImageSide}");
+        Require(Width is > 0 and <= MaxImageSide, nameof(Width), Width, $"must be in 1..{MaxImageSide}");
+        Require(LatentDim is > 0 and <= MaxLatentDim, nameof(LatentDim), LatentDim, $"must be in 1..{MaxLatentDim}");
+        Require(Views is >= 1 and <= MaxViews, nameof(Views), Views, $"must be in 1..{MaxViews}");
+        Require(BatchImages is >= 2 and <= MaxBatchImages, nameof(BatchImages), BatchImages, $"must be in 2..{MaxBatchImages}");
         Require(Enum.IsDefined(Optimizer), nameof(Optimizer), Optimizer, "must be Adam, AdamW, Sgd or Lars");
-        Require(LearningRate > 0 && double.IsFinite(LearningRate), nameof(LearningRate), LearningRate, "must be positive");
-        Require(AdamEpsilon > 0, nameof(AdamEpsilon), AdamEpsilon, "must be positive");
-        Require(WeightDecay >= 0 && double.IsFinite(WeightDecay), nameof(WeightDecay), WeightDecay, "must be non-negative");
+        Require(double.IsFinite(LearningRate) && LearningRate > 0, nameof(LearningRate), LearningRate, "must be a positive number");
+        Require(double.IsFinite(AdamEpsilon) && AdamEpsilon > 0, nameof(AdamEpsilon), AdamEpsilon, "must be a positive number");
+        Require(double.IsFinite(WeightDecay) && WeightDecay >= 0, nameof(WeightDecay), WeightDecay, "must be a non-negative number");
         RequireUnit(OptimizerMomentum, nameof(OptimizerMomentum));
         Require(Enum.IsDefined(Schedule), nameof(Schedule), Schedule, "must be Constant or WarmupCosine");
         Require(WarmupFraction is >= 0 and < 1, nameof(WarmupFraction), WarmupFraction, "must be in [0, 1)");
         Require(Backbone != BackboneKind.ResNet18 || (Height == 32 && Width == 32), nameof(Backbone), Backbone, "ResNet-18 expects 32×32 images");
+        Require(Backbone != BackboneKind.Conv || (Height % 4 == 0 && Width % 4 == 0 && Height >= 4 && Width >= 4), nameof(Backbone), $"{Height}×{Width}",
+            "Conv needs a height and width divisible by 4");
     }
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> with <paramref name="message"/> unless <paramref name="ok"/>.</summary>
@@ -88,7 +107,10 @@ public abstract record SslOptions
     protected static void RequireUnit(double value, string name) => Require(value is >= 0 and <= 1, name, value, "must be in [0, 1]");
 
     /// <summary>Requires a temperature τ &gt; 0.</summary>
-    protected static void RequirePositive(double value, string name) => Require(value > 0 && double.IsFinite(value), name, value, "must be positive");
+    protected static void RequirePositive(double value, string name) => Require(double.IsFinite(value) && value > 0, name, value, "must be a positive number");
+
+    /// <summary>Requires a layer width in 1..<see cref="MaxLayerWidth"/>.</summary>
+    protected static void RequireWidth(int value, string name) => Require(value is > 0 and <= MaxLayerWidth, name, value, $"must be in 1..{MaxLayerWidth}");
 }
 
 /// <summary>The optimiser a method trains with (the Lightning <c>configure_optimizers</c> choice, as data).</summary>

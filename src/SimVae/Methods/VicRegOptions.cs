@@ -21,6 +21,6 @@ public sealed record VicRegOptions : SslOptions
     {
         base.Validate();
         Require(Views == 2, nameof(Views), Views, "must be 2 for VICReg");
-        Require(ExpanderDim > 0, nameof(ExpanderDim), ExpanderDim, "must be positive");
+        RequireWidth(ExpanderDim, nameof(ExpanderDim));
     }
 }

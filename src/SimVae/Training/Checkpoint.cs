@@ -1,4 +1,7 @@
 using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using SimVae.Bundles;
 using SimVae.Data;
 using SimVae.Methods;
 using SimVae.Torch;
@@ -8,59 +11,195 @@ using SimVae.Torch.Serialization;
 namespace SimVae.Training;
 
 /// <summary>
-/// A training checkpoint: model weights ("model.*"), optimiser state ("optim.*") and, as metadata, the step,
-/// the loader position to continue from and the seed — everything needed to resume exactly. One safetensors
-/// file, written atomically (temporary file, then rename).
+/// What a checkpoint belongs to: the run it continues must have the same method options (every field, learning rate and
+/// batch size included), seed, mixed-precision setting and training data. Epochs, step limits and the device may change.
+/// </summary>
+/// <param name="Seed">The seed of weights, data order, augmentations and sampling noise (the random state is derived from it and the step).</param>
+/// <param name="Data">The training data's fingerprint.</param>
+/// <param name="MixedPrecision">The autocast type, or null for float32.</param>
+/// <param name="BatchesPerEpoch">Batches per epoch of the data at the options' batch size (to check the position).</param>
+public sealed record CheckpointRun(int Seed, DataFingerprint Data, ScalarType? MixedPrecision, long BatchesPerEpoch);
+
+/// <summary>
+/// A training checkpoint: model weights ("model.*"), optimiser state ("optim.*") and, as metadata, the step, the loader
+/// position to continue from, the method's options, the seed, the mixed-precision setting and the training data's
+/// fingerprint — everything needed to resume exactly — plus a SHA-256 over all of it (<see cref="SafeTensors.ContentHash"/>).
+/// One safetensors file, written atomically. <see cref="Load"/> verifies the hash, that nothing is missing and that the run
+/// is the same before it changes the model, and refuses anything else with an <see cref="InvalidDataException"/>.
 /// </summary>
 public static class Checkpoint
 {
+    /// <summary>The <c>format</c> metadata value of a SimVae checkpoint.</summary>
+    public const string FormatName = "simvae-checkpoint";
+
+    /// <summary>The checkpoint format version written and read (1 had no hash and no run identity).</summary>
+    public const int FormatVersion = 2;
+
     private const string ModelPrefix = "model.";
     private const string OptimizerPrefix = "optim.";
+    private const string HashKey = "sha256";
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Converters = { new JsonStringEnumConverter() },
+    };
 
     /// <summary>Writes the checkpoint.</summary>
-    public static void Save(string path, SslModel model, Optimizer optimizer, long step, LoaderPosition next, int seed)
+    public static void Save(string path, SslModel model, Optimizer optimizer, long step, LoaderPosition next, CheckpointRun run)
     {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(optimizer);
+        ArgumentNullException.ThrowIfNull(run);
         var tensors = new Dictionary<string, Tensor>();
         foreach (var (name, t) in model.StateDict()) tensors[ModelPrefix + name] = t;
         var optimizerState = optimizer.StateTensors();
         foreach (var (name, t) in optimizerState) tensors[OptimizerPrefix + name] = t;
-        var metadata = new Dictionary<string, string>
+        var metadata = new Dictionary<string, string>(Identity(model.Options, run))
         {
-            ["step"] = step.ToString(CultureInfo.InvariantCulture),
-            ["epoch"] = next.Epoch.ToString(CultureInfo.InvariantCulture),
-            ["batch"] = next.Batch.ToString(CultureInfo.InvariantCulture),
-            ["seed"] = seed.ToString(CultureInfo.InvariantCulture),
-            ["method"] = model.Options.MethodName,
+            ["step"] = Text(step),
+            ["epoch"] = Text(next.Epoch),
+            ["batch"] = Text(next.Batch),
         };
         try
         {
+            metadata[HashKey] = SafeTensors.ContentHash(tensors, metadata);
             SafeTensors.Save(path, tensors, metadata);
         }
         finally
         {
-            foreach (var t in optimizerState.Values) t.Dispose();
+            foreach (var t in tensors.Values) t.Dispose();
         }
     }
 
-    /// <summary>Restores model and optimiser from a checkpoint; returns the step and the loader position to continue from.</summary>
-    /// <exception cref="InvalidDataException">The file is not a checkpoint of this method, or its seed differs.</exception>
-    public static (long Step, LoaderPosition Next) Load(string path, SslModel model, Optimizer optimizer, int seed)
+    /// <summary>
+    /// Restores model and optimiser from a checkpoint of the same run; returns the step and the loader position to
+    /// continue from. Nothing is changed unless every check passes.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is not a complete, intact checkpoint, or it belongs to another run
+    /// (the message lists every difference).</exception>
+    public static (long Step, LoaderPosition Next) Load(string path, SslModel model, Optimizer optimizer, CheckpointRun run)
     {
-        using var file = SafeTensors.Load(path);
-        string Meta(string key) => file.Metadata.TryGetValue(key, out var v)
-            ? v : throw new InvalidDataException($"'{path}' is not a SimVae checkpoint: metadata '{key}' is missing");
-        if (Meta("method") != model.Options.MethodName)
-            throw new InvalidDataException($"'{path}' is a {Meta("method")} checkpoint, not {model.Options.MethodName}");
-        if (int.Parse(Meta("seed"), CultureInfo.InvariantCulture) != seed)
-            throw new InvalidDataException($"'{path}' was trained with seed {Meta("seed")}; resuming with seed {seed} would not continue the same run");
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(optimizer);
+        ArgumentNullException.ThrowIfNull(run);
+        InvalidDataException Fail(string problem) => new($"checkpoint '{path}' {problem}");
+        using var file = LoadFile(path);
+        var meta = file.Metadata;
+        if (!meta.TryGetValue("format", out var format) || format != FormatName)
+            throw Fail("is not a SimVae checkpoint of this version (written by an older SimVae, or another file)");
+        if (!meta.TryGetValue("version", out var version) || version != Text(FormatVersion))
+            throw Fail($"has format version '{version}'; this library reads version {FormatVersion}");
+        if (!meta.TryGetValue(HashKey, out var recorded))
+            throw Fail($"has no '{HashKey}' content hash");
+        var actual = SafeTensors.ContentHash(file.Tensors, meta, HashKey);
+        if (recorded != actual)
+            throw Fail($"is corrupt or was modified: its content hash is {actual} but it records {recorded}");
+
+        var differences = Identity(model.Options, run).Where(kv => !meta.TryGetValue(kv.Key, out var v) || v != kv.Value)
+            .SelectMany(kv => Describe(kv.Key, meta.GetValueOrDefault(kv.Key), kv.Value)).ToList();
+        if (differences.Count > 0)
+            throw Fail($"belongs to another run: {string.Join("; ", differences)}");
+
+        long step = Integer(meta, "step", 0, long.MaxValue, Fail);
+        int epoch = (int)Integer(meta, "epoch", 0, int.MaxValue, Fail);
+        int batch = (int)Integer(meta, "batch", 0, Math.Max(0, run.BatchesPerEpoch - 1), Fail);
+        if (step != epoch * run.BatchesPerEpoch + batch)
+            throw Fail($"is inconsistent: step {step} is not the position epoch {epoch}, batch {batch} at {run.BatchesPerEpoch} batches per epoch");
+
         var modelState = Select(file, ModelPrefix);
-        model.LoadStateDict(modelState);
-        optimizer.LoadStateTensors(Select(file, OptimizerPrefix));
-        return (long.Parse(Meta("step"), CultureInfo.InvariantCulture),
-            new LoaderPosition(int.Parse(Meta("epoch"), CultureInfo.InvariantCulture), int.Parse(Meta("batch"), CultureInfo.InvariantCulture)));
+        var optimizerState = Select(file, OptimizerPrefix);
+        var missing = CheckOptimizerState(optimizerState, step, model.Parameters().Count());
+        if (missing is not null) throw Fail($"is incomplete: {missing}");
+        try
+        {
+            model.LoadStateDict(modelState);
+            optimizer.LoadStateTensors(optimizerState);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw Fail($"does not fit the model: {e.Message}");
+        }
+        return (step, new LoaderPosition(epoch, batch));
+    }
+
+    private static SafeTensorsFile LoadFile(string path)
+    {
+        try
+        {
+            return SafeTensors.Load(path);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"checkpoint '{path}' is not a valid checkpoint file: {e.Message}", e);
+        }
+    }
+
+    /// <summary>The metadata that identifies a run; a checkpoint resumes only when all of it is equal.</summary>
+    private static Dictionary<string, string> Identity(SslOptions options, CheckpointRun run) => new()
+    {
+        ["format"] = FormatName,
+        ["version"] = Text(FormatVersion),
+        ["method"] = options.MethodName,
+        ["options"] = JsonSerializer.Serialize(options, Json),
+        ["seed"] = Text(run.Seed),
+        ["mixedPrecision"] = run.MixedPrecision?.ToString() ?? "none",
+        ["data"] = $"sha256:{run.Data.Sha256} ({Text(run.Data.Count)} images of {run.Data.Channels}x{run.Data.Height}x{run.Data.Width})",
+    };
+
+    /// <summary>Names what differs: for the options, each field; otherwise the key, with the checkpoint's and the run's values.</summary>
+    private static IEnumerable<string> Describe(string key, string? saved, string wanted)
+    {
+        if (key != "options" || saved is null) return [$"{key} is {saved ?? "missing"} in the checkpoint, {wanted} now"];
+        try
+        {
+            var before = Flatten(JsonDocument.Parse(saved).RootElement, "");
+            var now = Flatten(JsonDocument.Parse(wanted).RootElement, "");
+            return before.Keys.Union(now.Keys).Order(StringComparer.Ordinal)
+                .Where(k => before.GetValueOrDefault(k) != now.GetValueOrDefault(k))
+                .Select(k => $"{k} is {before.GetValueOrDefault(k) ?? "absent"} in the checkpoint, {now.GetValueOrDefault(k) ?? "absent"} now");
+        }
+        catch (JsonException)
+        {
+            return ["options are not valid JSON in the checkpoint"];
+        }
+    }
+
+    private static Dictionary<string, string> Flatten(JsonElement element, string prefix)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (element.ValueKind == JsonValueKind.Object)
+            foreach (var p in element.EnumerateObject())
+                foreach (var kv in Flatten(p.Value, prefix.Length == 0 ? p.Name : $"{prefix}.{p.Name}")) result[kv.Key] = kv.Value;
+        else result[prefix] = element.GetRawText();
+        return result;
+    }
+
+    /// <summary>After step 0 every parameter has optimiser state, all with the same entries; null when complete.</summary>
+    private static string? CheckOptimizerState(Dictionary<string, Tensor> state, long step, int parameters)
+    {
+        if (!state.TryGetValue("step", out var saved)) return "the optimizer state ('optim.step') is missing";
+        if (saved.NumberOfElements != 1 || saved.DType.IsFloatingPoint() || saved.ToDouble() != step)
+            return $"'optim.step' does not hold the checkpoint's step {step}";
+        if (step == 0 || parameters == 0) return null;
+        var entries = Enumerable.Range(0, parameters)
+            .Select(i => state.Keys.Count(k => k.StartsWith($"state.{Text(i)}.", StringComparison.Ordinal))).ToArray();
+        int full = entries.Max();
+        int lacking = Array.FindIndex(entries, n => n < full);
+        return lacking < 0 ? null : $"the optimizer state of parameter {lacking} ('optim.state.{lacking}.*') is missing or partial";
+    }
+
+    private static long Integer(IReadOnlyDictionary<string, string> meta, string key, long min, long max, Func<string, InvalidDataException> fail)
+    {
+        if (!meta.TryGetValue(key, out var text)) throw fail($"is incomplete: field '{key}' is missing");
+        if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long value) || value < min || value > max)
+            throw fail($"has field '{key}' = '{text}'; it must be an integer in {min}..{max}");
+        return value;
     }
 
     private static Dictionary<string, Tensor> Select(SafeTensorsFile file, string prefix) =>
         file.Tensors.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal))
             .ToDictionary(kv => kv.Key[prefix.Length..], kv => kv.Value);
+
+    private static string Text(long value) => value.ToString(CultureInfo.InvariantCulture);
 }

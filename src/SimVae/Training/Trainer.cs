@@ -1,10 +1,12 @@
 using System.Diagnostics;
 using System.Text.Json;
+using SimVae.Bundles;
 using SimVae.Data;
 using SimVae.Losses;
 using SimVae.Methods;
 using SimVae.Torch;
 using SimVae.Torch.Optim;
+using SimVae.Torch.Serialization;
 
 namespace SimVae.Training;
 
@@ -27,6 +29,9 @@ public sealed class Trainer
 
     /// <summary>Reports progress every <see cref="TrainerOptions.LogEvery"/> steps.</summary>
     public event Action<TrainingProgress>? Progress;
+
+    /// <summary>Reports what the trainer did on its own, e.g. removing the temporary file a killed checkpoint write left.</summary>
+    public event Action<string>? Notice;
 
     /// <summary>Builds a freshly initialised model (seeded) on the trainer's device.</summary>
     public SslModel CreateModel(SslOptions method)
@@ -67,11 +72,18 @@ public sealed class Trainer
         var optimizer = optimization.Optimizer;
         long step = 0;
         var position = new LoaderPosition(0, 0);
-        if (resume && options.CheckpointPath is { } path && File.Exists(path))
-            (step, position) = Checkpoint.Load(path, model, optimizer, options.Seed);
+        CheckpointRun? run = null;
+        if (options.CheckpointPath is { } path)
+        {
+            if (main)
+                foreach (var stale in AtomicFile.RemoveStaleTemporaries(path))
+                    Notice?.Invoke($"removed '{stale}', a partial checkpoint left by an interrupted run");
+            run = new CheckpointRun(options.Seed, DataFingerprint.Of(data), options.MixedPrecision, loader.BatchesPerEpoch);
+            if (resume && File.Exists(path)) (step, position) = Checkpoint.Load(path, model, optimizer, run);
+        }
         parallel?.CheckSameStart(step, position, options.CheckpointPath);
         parallel?.BroadcastState();
-        int epochs = (int)Math.Max(1, (totalSteps - step + loader.BatchesPerEpoch - 1) / loader.BatchesPerEpoch + 1);
+        int epochs = (int)Math.Clamp((totalSteps - step + loader.BatchesPerEpoch - 1) / loader.BatchesPerEpoch + 1, 1, int.MaxValue);
         using var metrics = options.MetricsPath is null || !main ? null : new StreamWriter(options.MetricsPath, append: resume);
         model.Train();
         IReadOnlyDictionary<string, double> last = new Dictionary<string, double>();
@@ -83,7 +95,7 @@ public sealed class Trainer
             if (step >= totalSteps) break;
             if (parallel?.AnyStopRequested(cancellation.IsCancellationRequested) ?? cancellation.IsCancellationRequested)
             {
-                if (main) SaveCheckpoint(model, optimizer, step, batch.Position);
+                if (main) SaveCheckpoint(model, optimizer, step, batch.Position, run);
                 throw new OperationCanceledException("training was interrupted" + (cancellation.IsCancellationRequested ? "" : " on another rank"), cancellation);
             }
             using (DisposeScope.Open())
@@ -132,14 +144,14 @@ public sealed class Trainer
                     viewsSinceReport = 0;
                 }
             }
-            if (main && (step % options.CheckpointEvery == 0 || step == totalSteps)) SaveCheckpoint(model, optimizer, step, batch.Next);
+            if (main && (step % options.CheckpointEvery == 0 || step == totalSteps)) SaveCheckpoint(model, optimizer, step, batch.Next, run);
         }
         model.Eval();
         return last;
     }
 
-    private void SaveCheckpoint(SslModel model, Optimizer optimizer, long step, LoaderPosition next)
+    private void SaveCheckpoint(SslModel model, Optimizer optimizer, long step, LoaderPosition next, CheckpointRun? run)
     {
-        if (options.CheckpointPath is { } path) Checkpoint.Save(path, model, optimizer, step, next, options.Seed);
+        if (options.CheckpointPath is { } path && run is not null) Checkpoint.Save(path, model, optimizer, step, next, run);
     }
 }

@@ -12,6 +12,12 @@ public sealed record TrainerOptions
     /// <summary>Default of <see cref="LogEvery"/>.</summary>
     public const int DefaultLogEvery = 50;
 
+    /// <summary>Most epochs accepted.</summary>
+    public const int MaxEpochs = 1_000_000;
+
+    /// <summary>Most optimiser steps accepted (<see cref="MaxSteps"/>).</summary>
+    public const long MaxStepLimit = 1_000_000_000_000;
+
     /// <summary>Passes over the data set (default 5). Ignored when <see cref="MaxSteps"/> is set.</summary>
     public int Epochs { get; init; } = DefaultEpochs;
     /// <summary>Stop after this many optimiser steps in total, if set.</summary>
@@ -44,8 +50,8 @@ public sealed record TrainerOptions
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first invalid setting.</summary>
     public void Validate()
     {
-        if (Epochs < 1 && MaxSteps is null) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "Epochs must be at least 1");
-        if (MaxSteps is < 1) throw new ArgumentOutOfRangeException(nameof(MaxSteps), MaxSteps, "MaxSteps must be at least 1");
+        if ((Epochs < 1 && MaxSteps is null) || Epochs > MaxEpochs) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, $"Epochs must be in 1..{MaxEpochs}");
+        if (MaxSteps is < 1 or > MaxStepLimit) throw new ArgumentOutOfRangeException(nameof(MaxSteps), MaxSteps, $"MaxSteps must be in 1..{MaxStepLimit}");
         if (LogEvery < 1) throw new ArgumentOutOfRangeException(nameof(LogEvery), LogEvery, "LogEvery must be at least 1");
         if (CheckpointEvery < 1) throw new ArgumentOutOfRangeException(nameof(CheckpointEvery), CheckpointEvery, "CheckpointEvery must be at least 1");
         if (Prefetch < 0) throw new ArgumentOutOfRangeException(nameof(Prefetch), Prefetch, "Prefetch must not be negative");

@@ -96,7 +96,7 @@ public class ModelBundleTests
         Assert.AreEqual("Gaussian", (string?)root["options"]!["loss"]!["likelihood"]);
         Assert.AreEqual("Uniform", (string?)root["options"]!["loss"]!["prior"]);
         Assert.AreEqual(ModelInput.UnitRange, (string?)root["input"]!["normalization"]);
-        Assert.AreEqual(1, (int?)root["formatVersion"]);
+        Assert.AreEqual(ModelBundle.CurrentFormatVersion, (int?)root["formatVersion"]);
     }
 
     [TestMethod]
@@ -205,7 +205,7 @@ public class ModelBundleTests
     {
         // The options say d = 5 but the weights (with a correct hash) are of a d = 4 model.
         var path = WriteFile("shapes", Rewrite(ValidBundle(), root => root["options"]!["latentDim"] = 5));
-        AssertRejected(path, "do not fit the simvae model", "size mismatch");
+        AssertRejected(path, "do not fit the simvae model", "where the options need");
     }
 
     [TestMethod]
@@ -220,7 +220,63 @@ public class ModelBundleTests
             root["weights"]!["sha256"] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(simclrWeights));
             root["weights"]!["bytes"] = simclrWeights.Length;
         });
-        AssertRejected(WriteFile("othermethod", patched), "do not fit", "missing key(s)", "unexpected key(s)");
+        AssertRejected(WriteFile("othermethod", patched), "do not fit", "is missing", "is unexpected");
+    }
+
+    [TestMethod]
+    public void RejectsAnEditedManifestWhoseHashWasNotUpdated()
+    {
+        var path = WriteFile("edited", Rewrite(ValidBundle(), root => root["options"]!["latentDim"] = 150000, rehash: false));
+        AssertRejected(path, "SHA-256 of entry 'bundle.json'", "corrupt or was modified");
+    }
+
+    [TestMethod]
+    public void RejectsAHugeDeclaredSizeBeforeBuildingAnything()
+    {
+        // A re-hashed manifest declaring a huge latent dimension or image: refused by the limits, nothing allocated.
+        long before = GC.GetTotalAllocatedBytes();
+        AssertRejected(WriteFile("latent", Rewrite(ValidBundle(), root => root["options"]!["latentDim"] = 150000)), "LatentDim must be in 1..4096");
+        AssertRejected(WriteFile("height", Rewrite(ValidBundle(), root => root["options"]!["height"] = 50000)), "Height must be in 1..1024");
+        AssertRejected(WriteFile("beta", Rewrite(ValidBundle(), root => root["options"]!["loss"]!["beta"] = -1)), "Beta");
+        Assert.IsTrue(GC.GetTotalAllocatedBytes() - before < 50_000_000, "bounded allocation");
+    }
+
+    [TestMethod]
+    public void ComparesOptionsWithTheWeightsOnTheMetaDeviceBeforeBuilding()
+    {
+        // Within the limits but far from the weights: a 1024x1024 MLP model would take gigabytes to build.
+        var path = WriteFile("meta", Rewrite(ValidBundle(), root =>
+        {
+            root["options"]!["backbone"] = "Mlp";
+            root["options"]!["height"] = 512; root["options"]!["width"] = 512;
+            root["input"]!["height"] = 512; root["input"]!["width"] = 512;
+            root["trainingData"]!["height"] = 512; root["trainingData"]!["width"] = 512;
+        }));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        AssertRejected(path, "do not fit the simvae model its options describe (Mlp, 1x512x512", "is missing");
+        Assert.IsTrue(clock.Elapsed < TimeSpan.FromSeconds(5), clock.Elapsed.ToString());
+    }
+
+    [TestMethod]
+    public void RejectsNonFiniteWeights()
+    {
+        using var model = TinyModels.Create("vae");
+        using (Autograd.NoGrad())
+        using (var first = model.Parameters().First().Flatten())
+        using (var element = first.Narrow(0, 0, 1))
+            element.Fill_(double.NaN);
+        var path = WriteFile("nan", SaveToBytes(model));
+        AssertRejected(path, "holds NaN or infinite values");
+    }
+
+    [TestMethod]
+    public void RejectsAFolderAndADevice()
+    {
+        AssertRejected(directory, "is a folder, not a file");
+        if (!OperatingSystem.IsLinux()) return;
+        var link = NewPath("device");
+        File.CreateSymbolicLink(link, "/dev/zero");
+        AssertRejected(link, "is not a regular file");
     }
 
     [TestMethod]
@@ -234,7 +290,7 @@ public class ModelBundleTests
     public void RejectsAFutureFormatVersion()
     {
         var path = WriteFile("future", Rewrite(ValidBundle(), root => root["formatVersion"] = ModelBundle.CurrentFormatVersion + 1));
-        AssertRejected(path, "format version 2 is newer than this library");
+        AssertRejected(path, $"format version {ModelBundle.CurrentFormatVersion + 1} is newer than this library");
     }
 
     [TestMethod]
@@ -242,6 +298,7 @@ public class ModelBundleTests
     {
         var entries = Entries(ValidBundle());
         entries[ModelBundle.ManifestEntry] = Encoding.UTF8.GetBytes("{\"format\": \"simvae-model-bundle\", ");
+        entries[ModelBundle.ManifestHashEntry] = Encoding.ASCII.GetBytes(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(entries[ModelBundle.ManifestEntry])));
         AssertRejected(WriteFile("badjson", Zip(entries)), "bundle.json: not valid JSON");
     }
 
@@ -256,7 +313,7 @@ public class ModelBundleTests
     public void RejectsAMissingField()
     {
         var path = WriteFile("nofingerprint", Rewrite(ValidBundle(), root => root.AsObject().Remove("trainingData")));
-        AssertRejected(path, "does not match bundle format version 1", "trainingData");
+        AssertRejected(path, $"does not match bundle format version {ModelBundle.CurrentFormatVersion}", "trainingData");
     }
 
     [TestMethod]
@@ -342,12 +399,23 @@ public class ModelBundleTests
         return stream.ToArray();
     }
 
-    private static byte[] Rewrite(byte[] zip, Action<JsonNode> edit)
+    /// <summary>Edits bundle.json and, unless <paramref name="rehash"/> is false, records its new SHA-256 as a writer would.</summary>
+    internal static byte[] Rewrite(byte[] zip, Action<JsonNode> edit, bool rehash = true)
+    {
+        var root = JsonNode.Parse(Entries(zip)[ModelBundle.ManifestEntry])!;
+        edit(root);
+        return ReplaceManifest(zip, Encoding.UTF8.GetBytes(root.ToJsonString()), rehash);
+    }
+
+    internal static byte[] ManifestOf(byte[] zip) => Entries(zip)[ModelBundle.ManifestEntry];
+
+    /// <summary>Replaces bundle.json by <paramref name="manifest"/> and, unless <paramref name="rehash"/> is false, records its SHA-256.</summary>
+    internal static byte[] ReplaceManifest(byte[] zip, byte[] manifest, bool rehash)
     {
         var entries = Entries(zip);
-        var root = JsonNode.Parse(entries[ModelBundle.ManifestEntry])!;
-        edit(root);
-        entries[ModelBundle.ManifestEntry] = Encoding.UTF8.GetBytes(root.ToJsonString());
+        entries[ModelBundle.ManifestEntry] = manifest;
+        if (rehash)
+            entries[ModelBundle.ManifestHashEntry] = Encoding.ASCII.GetBytes(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(manifest)));
         return Zip(entries);
     }
 

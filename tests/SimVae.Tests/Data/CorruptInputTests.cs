@@ -155,9 +155,33 @@ public class CorruptInputTests
         using var dir = new TempFolder();
         Directory.CreateDirectory(dir.File("a"));
         File.WriteAllBytes(dir.File("a/good.png"), TestFiles.Png(2, 2, 1, (_, _, _) => 9));
-        var broken = TestFiles.Png(8, 8, 1, (y, x, _) => (byte)(x * y))[..20];
+        var broken = TestFiles.Png(8, 8, 1, (y, x, _) => (byte)(x * y))[..40];
         File.WriteAllBytes(dir.File("a/zbroken.png"), broken);
-        Rejects(() => ImageFolderReader.Load(dir.Path, 1, 2, 2), dir.File("a/zbroken.png"), "could not decode image");
+        Rejects(() => ImageFolderReader.Load(dir.Path, 1, 2, 2), dir.File("a/zbroken.png"), "could not decode PNG");
+        File.WriteAllBytes(dir.File("a/zbroken.png"), broken[..20]);
+        Rejects(() => ImageFolderReader.Load(dir.Path, 1, 2, 2), dir.File("a/zbroken.png"), "not a PNG or JPEG file");
+    }
+
+    [TestMethod]
+    public void ImageFolderRefusesAHugeDeclaredImageBeforeDecoding()
+    {
+        using var dir = new TempFolder();
+        Directory.CreateDirectory(dir.File("a"));
+        File.WriteAllBytes(dir.File("a/huge.png"), TestFiles.PngDeclaring(30000, 30000));
+        long before = GC.GetTotalAllocatedBytes();
+        Rejects(() => ImageFolderReader.Load(dir.Path, 1, 2, 2), dir.File("a/huge.png"), "declares 30000x30000 pixels; images must have 1..40,000,000 pixels");
+        Assert.IsTrue(GC.GetTotalAllocatedBytes() - before < 10_000_000);
+    }
+
+    [TestMethod]
+    public void ImageFolderReadsOnlyRegularFiles()
+    {
+        if (!OperatingSystem.IsLinux()) Assert.Inconclusive("device links are a Linux test");
+        using var dir = new TempFolder();
+        Directory.CreateDirectory(dir.File("a"));
+        File.WriteAllBytes(dir.File("a/good.png"), TestFiles.Png(2, 2, 1, (_, _, _) => 9));
+        File.CreateSymbolicLink(dir.File("a/zero.png"), "/dev/zero");
+        Rejects(() => ImageFolderReader.Load(dir.Path, 1, 2, 2), dir.File("a/zero.png"), "is not a regular file");
     }
 
     [TestMethod]

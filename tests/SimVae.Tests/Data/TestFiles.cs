@@ -76,6 +76,16 @@ internal static class TestFiles
         return png.ToArray();
     }
 
+    /// <summary>A 1×1 gray PNG whose IHDR (with a valid CRC) declares <paramref name="width"/> × <paramref name="height"/>.</summary>
+    public static byte[] PngDeclaring(int width, int height)
+    {
+        var png = Png(1, 1, 1, (_, _, _) => 0);
+        BinaryPrimitives.WriteInt32BigEndian(png.AsSpan(16), width);
+        BinaryPrimitives.WriteInt32BigEndian(png.AsSpan(20), height);
+        BinaryPrimitives.WriteUInt32BigEndian(png.AsSpan(29), Crc32(png[12..29]));
+        return png;
+    }
+
     private static void Chunk(Stream s, string type, byte[] data)
     {
         Span<byte> len = stackalloc byte[4];
