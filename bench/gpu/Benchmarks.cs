@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using SimVae.Augmentations;
 using SimVae.Data;
 using SimVae.Featurization;
 using SimVae.Losses;

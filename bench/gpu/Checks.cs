@@ -1,3 +1,4 @@
+using SimVae.Backbones;
 using System.Globalization;
 using SimVae.Augmentations;
 using SimVae.Data;

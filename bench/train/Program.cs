@@ -4,6 +4,7 @@
 // Prints machine-readable "BENCH key=value ..." lines; bench/train/run.sh turns them into the table.
 using System.Diagnostics;
 using System.Globalization;
+using SimVae.Augmentations;
 using SimVae.Data;
 using SimVae.Losses;
 using SimVae.Methods;
@@ -19,13 +20,7 @@ Console.Error.WriteLine($"[bench-train] FashionMNIST train: {data.Count} images;
 
 foreach (var method in settings.Methods)
 {
-    SslOptions options = method switch
-    {
-        "simvae" => new SimVaeOptions(),
-        "simclr" => new SimClrOptions(),
-        "vicreg" => new VicRegOptions(),
-        _ => throw new ArgumentException($"unknown method '{method}' (simvae, simclr, vicreg)"),
-    };
+    var options = SslMethods.Defaults(method);
     double rate = EndToEnd(options, data, settings);
     Emit(("kind", "end_to_end"), ("method", method), ("precision", PrecisionPolicy.Name(settings.Precision)), ("intra", settings.Intra), ("blas", settings.Blas), ("prefetch", settings.Prefetch),
         ("steps", settings.Steps), ("views_per_s", rate), ("peak_rss_mb", PeakRssMb()));

@@ -1,6 +1,6 @@
 // The main job: train SimVAE (the authors' FashionMNIST configuration) on the real FashionMNIST, then evaluate
 // its features (posterior means of the un-augmented images) with a kNN probe on the test set.
-// Usage: dotnet run -c Release --project samples/QuickStart -- [epochs] [method: simvae|vae|simclr|vicreg]
+// Usage: dotnet run -c Release --project samples/QuickStart -- [epochs] [method: simvae|vae|beta-vae|simclr|vicreg|cr-vae|moco|byol|barlow-twins|dino]
 using System.Diagnostics;
 using System.Globalization;
 using SimVae.Data;
@@ -11,14 +11,8 @@ using SimVae.Training;
 
 int epochs = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 2;
 string method = args.Length > 1 ? args[1] : "simvae";
-SslOptions options = method switch
-{
-    "simvae" => new SimVaeOptions(),
-    "vae" => SimVaeOptions.Vae(),
-    "simclr" => new SimClrOptions(),
-    "vicreg" => new VicRegOptions(),
-    _ => throw new ArgumentException($"unknown method '{method}': expected simvae, vae, simclr or vicreg"),
-};
+// Any method of the registry (SslMethods.Names) with its paper's defaults.
+SslOptions options = SslMethods.Defaults(method);
 
 TorchRuntime.EnsureDefaultThreads();
 var train = FashionMnist.Load(DataSplit.Train);

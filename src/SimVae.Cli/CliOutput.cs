@@ -22,6 +22,7 @@ internal sealed class CliOutput
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
+        TypeInfoResolver = SimVae.Methods.SslMethods.JsonResolver,
     };
 
     public CliOutput(IAnsiConsole console, TextWriter stdout, TextWriter error, CancellationToken cancellation)

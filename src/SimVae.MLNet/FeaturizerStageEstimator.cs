@@ -8,7 +8,7 @@ using SimVae.Pipelines;
 namespace SimVae.MLNet;
 
 /// <summary>
-/// An ML.NET estimator that learns an image featurizer without labels (SimVAE, VAE, β-VAE, SimCLR or VICReg) from the
+/// An ML.NET estimator that learns an image featurizer without labels (any method of SimVae.Methods.SslMethods) from the
 /// images in its input column and returns a <see cref="FeaturizerStageTransformer"/> that appends their feature
 /// vectors. Create it with <see cref="SimVaeTransformsCatalog"/>'s extensions, e.g.
 /// <c>mlContext.Transforms.SimVaeFeaturize("Features", "Pixels", options)</c>.

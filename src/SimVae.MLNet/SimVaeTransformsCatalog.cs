@@ -69,6 +69,14 @@ public static class SimVaeTransformsCatalog
     public static FeaturizerStageEstimator VicRegFeaturize(this TransformsCatalog catalog, string outputColumnName, string inputColumnName, VicRegFeaturizeOptions options) =>
         new(catalog, outputColumnName, inputColumnName, options ?? throw new ArgumentNullException(nameof(options)));
 
+    /// <summary>A featurizer stage of any method, given by its options (<c>new SslMethodFeaturizeOptions { Method = new DinoOptions() }</c>).</summary>
+    /// <param name="catalog">The transforms catalog.</param>
+    /// <param name="outputColumnName">The feature column to create.</param>
+    /// <param name="inputColumnName">The image column.</param>
+    /// <param name="options">Method, input shape and training settings.</param>
+    public static FeaturizerStageEstimator SslFeaturize(this TransformsCatalog catalog, string outputColumnName, string inputColumnName, SslMethodFeaturizeOptions options) =>
+        new(catalog, outputColumnName, inputColumnName, options ?? throw new ArgumentNullException(nameof(options)));
+
     /// <summary>
     /// A stage that applies an already fitted featurizer (trained with the core API, or loaded with
     /// <c>ssl.Model.Load</c>); its <c>Fit</c> trains nothing. The pipeline shares <paramref name="featurizer"/>: keep it

@@ -88,3 +88,17 @@ public sealed class VicRegFeaturizeOptions : SslFeaturizeOptions
     /// <inheritdoc />
     public override SslOptions MethodOptions => Method;
 }
+
+/// <summary>
+/// A featurizer stage of any registered method (<see cref="SslMethods"/>: CR-VAE, MoCo, BYOL, Barlow Twins, DINO, …), given
+/// by its options record; see <see cref="SslFeaturizeOptions"/> for the columns.
+/// <code>new SslMethodFeaturizeOptions { Method = new ByolOptions { Height = 28, Width = 28 } }</code>
+/// </summary>
+public sealed class SslMethodFeaturizeOptions : SslFeaturizeOptions
+{
+    /// <summary>The method's settings (default: SimVAE's, 1×28×28 images, d = 10); its type selects the method.</summary>
+    public SslOptions Method { get; set; } = new SimVaeOptions();
+
+    /// <inheritdoc />
+    public override SslOptions MethodOptions => Method ?? throw new ArgumentNullException(nameof(Method), "Method must be set to a method's options");
+}

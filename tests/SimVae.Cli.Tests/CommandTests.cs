@@ -188,17 +188,19 @@ public sealed class CommandTests
     }
 
     [TestMethod]
-    public void CompareTrainsEachMethodAndWritesTheReportFolder()
+    public void CompareTrainsEveryMethodAndWritesTheReportFolder()
     {
         var report = folder.File("comparison");
-        var run = Cli.Run("compare", "--dataset", "synthetic", "--synthetic-count", "600", "--methods", "simvae,simclr", "--seeds", "1",
+        var run = Cli.Run("compare", "--dataset", "synthetic", "--synthetic-count", "600", "--seeds", "1",
             "--max-steps", "3", "--train-images", "200", "--test-images", "60", "--style-train-images", "100", "--mlp-epochs", "2", "--gmm-inits", "1",
             "--device", "cpu", "--output", report, "--json");
         Assert.AreEqual(0, run.ExitCode, run.ToString());
         var json = run.Json();
         Assert.AreEqual("compare", json.GetProperty("command").GetString());
-        CollectionAssert.AreEqual(new[] { "simvae", "simclr" }, json.GetProperty("methods").EnumerateArray().Select(m => m.GetString()).ToArray());
-        Assert.AreEqual(2, json.GetProperty("runs").GetInt32());
+        // Every registered method by default: the registry is the CLI's list.
+        CollectionAssert.AreEqual(SimVae.Methods.SslMethods.Names.ToArray(), json.GetProperty("methods").EnumerateArray().Select(m => m.GetString()).ToArray());
+        Assert.AreEqual(SimVae.Methods.SslMethods.Names.Count, json.GetProperty("runs").GetInt32());
+        Assert.IsTrue(json.GetProperty("linearAccuracy").GetProperty("dino").TryGetProperty("content", out _));
         Assert.AreEqual(3, json.GetProperty("stepsPerRun").GetInt64());
         Assert.IsTrue(json.GetProperty("linearAccuracy").GetProperty("simclr").TryGetProperty("content", out _));
         foreach (var file in new[] { "report.md", "report.json", "accuracy.svg", "losses.svg", "simvae-reconstructions.png" })
@@ -285,7 +287,7 @@ public sealed class CommandTests
 
     [TestMethod]
     [DataRow(new[] { "train", "--epochs", "0" }, "--epochs")]
-    [DataRow(new[] { "train", "--method", "byol" }, "byol")]
+    [DataRow(new[] { "train", "--method", "swav" }, "swav")]
     [DataRow(new[] { "train", "--dataset", "mnist" }, "mnist")]
     [DataRow(new[] { "train", "--device", "tpu" }, "tpu")]
     [DataRow(new[] { "train", "--no-such-option" }, "--no-such-option")]
@@ -296,7 +298,7 @@ public sealed class CommandTests
     [DataRow(new string[0], "command")]
     [DataRow(new[] { "train", "--dataset", "cifar10" }, "--data-path")]
     [DataRow(new[] { "train", "--method", "vae", "--views", "2", "--dataset", "synthetic", "--limit", "64" }, "--views")]
-    [DataRow(new[] { "compare", "--methods", "simvae,byol" }, "byol")]
+    [DataRow(new[] { "compare", "--methods", "simvae,swav" }, "swav")]
     [DataRow(new[] { "compare", "--seeds", "1,x" }, "--seeds")]
     [DataRow(new[] { "compare", "--seeds", "1,1" }, "distinct")]
     [DataRow(new[] { "compare", "--dataset", "cifar10" }, "cifar10")]

@@ -1,3 +1,4 @@
+using SimVae.Backbones;
 using System.Diagnostics;
 using System.IO.Compression;
 using Microsoft.ML;
@@ -164,5 +165,26 @@ public class AdapterTests
         }).Fit(train);
         Assert.AreEqual(7, TestData.Column(vicreg.Transform(train), "Features")[0].Length);
         Assert.AreEqual("vicreg", vicreg.Method.MethodName);
+    }
+
+    /// <summary>Every method of the registry is a pipeline stage through the generic options; the stage's features are the ONNX export's.</summary>
+    [TestMethod]
+    [DataRow("cr-vae")]
+    [DataRow("moco")]
+    [DataRow("byol")]
+    [DataRow("barlow-twins")]
+    [DataRow("dino")]
+    public void AnyRegisteredMethodIsAPipelineStage(string method)
+    {
+        var ml = new MLContext(seed: 1);
+        var train = TestData.View(ml, TestData.Shapes(64, Size, seed: 0));
+        var options = SslMethods.Defaults(method) with { Backbone = BackboneKind.Conv, Height = Size, Width = Size, LatentDim = 5, BatchImages = 16 };
+        if (options is MoCoOptions moco) options = moco with { QueueSize = 32 };
+        using var stage = ml.Transforms.SslFeaturize("Features", "Pixels", new SslMethodFeaturizeOptions { Method = options, MaxSteps = 2, Device = Device.Cpu }).Fit(train);
+        Assert.AreEqual(method, stage.Method.MethodName);
+        var features = TestData.Column(stage.Transform(train), "Features");
+        Assert.AreEqual(64, features.Length);
+        Assert.AreEqual(5, features[0].Length);
+        Assert.IsTrue(features.SelectMany(f => f).All(float.IsFinite));
     }
 }

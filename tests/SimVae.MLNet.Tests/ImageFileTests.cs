@@ -1,3 +1,4 @@
+using SimVae.Backbones;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Image;

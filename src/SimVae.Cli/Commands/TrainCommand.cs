@@ -1,3 +1,5 @@
+using SimVae.Augmentations;
+using SimVae.Backbones;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
@@ -13,24 +15,24 @@ namespace SimVae.Cli.Commands;
 /// <summary><c>simvae train</c>: trains a method on a data set and writes a model bundle (with a checkpoint for resuming).</summary>
 internal static class TrainCommand
 {
-    public static readonly string[] Methods = ["simvae", "vae", "beta-vae", "simclr", "vicreg"];
+    public static readonly string[] Methods = [.. SslMethods.Names];
     public static readonly string[] Backbones = ["mlp", "conv", "resnet18"];
 
     public static Command Create(CliOutput output)
     {
-        var method = new Option<string>("--method") { Description = "Method: simvae, vae, beta-vae, simclr or vicreg", DefaultValueFactory = _ => "simvae" };
+        var method = new Option<string>("--method") { Description = $"Method: {string.Join(", ", Methods)}", DefaultValueFactory = _ => "simvae" };
         method.AcceptOnlyFromAmong(Methods);
         var dataset = CommonOptions.Dataset();
         var dataPath = CommonOptions.DataPath();
         var limit = CommonOptions.Limit();
         var backbone = new Option<string>("--backbone") { Description = "Encoder (and decoder) architecture: mlp (the authors' FashionMNIST MLP), conv, resnet18 (32x32 RGB)", DefaultValueFactory = _ => "mlp" };
         backbone.AcceptOnlyFromAmong(Backbones);
-        var latent = new Option<int>("--latent-dim") { Description = $"Feature (latent) dimension d (1..{SslOptions.MaxLatentDim})", DefaultValueFactory = _ => 10 }.Range(1, SslOptions.MaxLatentDim);
-        var views = new Option<int?>("--views") { Description = $"J, augmented views per image, 1..{SslOptions.MaxViews} (default: the method's: simvae, simclr and vicreg 2; vae and beta-vae 1)" }.Range(1, SslOptions.MaxViews);
-        var batch = new Option<int>("--batch-size") { Description = $"Images per batch, each giving J views (2..{SslOptions.MaxBatchImages})", DefaultValueFactory = _ => 64 }.Range(2, SslOptions.MaxBatchImages);
-        var lr = new Option<double?>("--learning-rate") { Description = "Adam's learning rate, 1e-12..10 (default: the method's: simvae/vae 8e-5, simclr/vicreg 1e-3)" }.Range(1e-12, 10);
-        var beta = new Option<double>("--beta") { Description = "β of beta-vae (0..1000)", DefaultValueFactory = _ => 4.0 }.Range(0, 1000);
-        var augmentation = new Option<string>("--augmentation") { Description = $"Augmentation preset: auto (simvae-fashion-mnist for gray images, simvae-cifar10 for RGB; simclr for simclr/vicreg on RGB), {string.Join(", ", AugmentationNames.Known)}", DefaultValueFactory = _ => "auto" };
+        var latent = new Option<int>("--latent-dim") { Description = $"Feature (latent) dimension d (1..{SslOptions.MaxLatentDim})", DefaultValueFactory = _ => SslOptions.DefaultLatentDim }.Range(1, SslOptions.MaxLatentDim);
+        var views = new Option<int?>("--views") { Description = $"J, augmented views per image, 1..{SslOptions.MaxViews} (default: the method's: 1 for vae and beta-vae, 4 for dino (2 global + 2 local crops), 2 for the others)" }.Range(1, SslOptions.MaxViews);
+        var batch = new Option<int>("--batch-size") { Description = $"Images per batch, each giving J views (2..{SslOptions.MaxBatchImages})", DefaultValueFactory = _ => SslOptions.DefaultBatchImages }.Range(2, SslOptions.MaxBatchImages);
+        var lr = new Option<double?>("--learning-rate") { Description = "Peak learning rate of the method's optimiser, 1e-12..10 (default: the method's paper value for 64 images; e.g. simvae Adam 8e-5, byol LARS 0.05)" }.Range(1e-12, 10);
+        var beta = new Option<double>("--beta") { Description = "β of beta-vae (0..1000)", DefaultValueFactory = _ => SimVaeOptions.DefaultBeta }.Range(0, 1000);
+        var augmentation = new Option<string>("--augmentation") { Description = $"Augmentation preset: auto (simvae-fashion-mnist for gray images, simvae-cifar10 for RGB; simclr for the other methods on RGB), {string.Join(", ", AugmentationNames.Known)}", DefaultValueFactory = _ => "auto" };
         augmentation.AcceptOnlyFromAmong(["auto", .. AugmentationNames.Known]);
         var imageSize = new Option<int>("--image-size") { Description = $"Image side for generated (synthetic, 8..{SslOptions.MaxImageSide}) and decoded (folder, 1..{SslOptions.MaxImageSide}) data sets", DefaultValueFactory = _ => 28 }.Range(1, SslOptions.MaxImageSide);
         var channels = new Option<int>("--channels") { Description = "Channels for the folder data set: 1 (gray) or 3 (RGB)", DefaultValueFactory = _ => 1 };
@@ -177,18 +179,11 @@ internal static class TrainCommand
             "resnet18" => BackboneKind.ResNet18,
             _ => throw CliException.Usage($"unknown backbone '{backbone}': expected {string.Join(", ", Backbones)}"),
         };
-        SslOptions options = method switch
-        {
-            "simvae" => new SimVaeOptions(),
-            "vae" => SimVaeOptions.Vae(),
-            "beta-vae" => SimVaeOptions.BetaVae(beta),
-            "simclr" => new SimClrOptions(),
-            "vicreg" => new VicRegOptions(),
-            _ => throw CliException.Usage($"unknown method '{method}': expected {string.Join(", ", Methods)}"),
-        };
+        if (!Methods.Contains(method)) throw CliException.Usage($"unknown method '{method}': expected {string.Join(", ", Methods)}");
+        var options = method == "beta-vae" ? SimVaeOptions.BetaVae(beta) : SslMethods.Defaults(method);
         var preset = augmentation != "auto" ? augmentation
             : data.Channels == 1 ? "simvae-fashion-mnist"
-            : options is SimVaeOptions ? "simvae-cifar10" : "simclr";
+            : options is VariationalOptions ? "simvae-cifar10" : "simclr";
         options = options with
         {
             Backbone = kind, Channels = data.Channels, Height = data.Height, Width = data.Width, LatentDim = latentDim,

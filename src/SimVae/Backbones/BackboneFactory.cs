@@ -1,4 +1,3 @@
-using SimVae.Methods;
 using SimVae.Torch;
 using SimVae.Torch.Nn;
 

@@ -63,6 +63,7 @@ public sealed class ModelBundle : IDisposable
         AllowOutOfOrderMetadataProperties = true,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         RespectNullableAnnotations = true,
+        TypeInfoResolver = SslMethods.JsonResolver,
         RespectRequiredConstructorParameters = true,
     };
 
@@ -351,7 +352,7 @@ public sealed class ModelBundle : IDisposable
                 throw Fail("field 'options' is missing or not an object");
             if (!optionsElement.TryGetProperty("method", out var method) || method.ValueKind != JsonValueKind.String)
                 throw Fail("field 'options.method' is missing or not a string");
-            var known = typeof(SslOptions).GetCustomAttributes<JsonDerivedTypeAttribute>().Select(a => a.TypeDiscriminator as string).OfType<string>().ToList();
+            var known = SslMethods.Discriminators;
             if (!known.Contains(method.GetString()!, StringComparer.Ordinal))
                 throw Fail($"unknown method '{method.GetString()}' in 'options.method'; this library knows {string.Join(", ", known)}");
 

@@ -1,3 +1,4 @@
+using SimVae.Backbones;
 using System.Reflection;
 using Google.Protobuf;
 using Onnx;
@@ -17,8 +18,8 @@ namespace SimVae.Export;
 /// [0, 1] inside the graph (<c>Mul</c> by <see cref="OnnxExportOptions.InputScale"/>, or <c>Cast</c> + <c>Div</c> by
 /// 255 for bytes); a <c>Reshape</c> to [batch, C, H, W] where the backbone needs images; the encoder in eval mode;
 /// output <see cref="OnnxExportOptions.OutputName"/> of shape [batch, F], float32: the posterior mean μ(x) (a
-/// <c>Slice</c> of the first d of the encoder's 2·d outputs) for SimVAE, VAE and β-VAE, the backbone output for SimCLR
-/// and VICReg (followed by the head when <see cref="TwoViewModel.UseHeadOutput"/> is set, F then being the head's width).
+/// <c>Slice</c> of the first d of the encoder's 2·d outputs) for the VAE family (SimVAE, VAE, β-VAE, CR-VAE), the
+/// backbone output for the joint-embedding methods (SimCLR, VICReg, MoCo, BYOL, Barlow Twins, DINO; followed by the head when <see cref="JointEmbeddingModel.UseHeadOutput"/> is set, F then being the head's width; DINO's normalised head does not export)).
 /// </para>
 /// <para>
 /// ONNX opset <see cref="Opset"/> (IR version <see cref="IrVersion"/>), default domain only. Operators: Cast, Mul,
@@ -97,10 +98,10 @@ public static class OnnxExporter
         var encoder = new EncoderTranslator(graph, o.Channels, o.Height, o.Width);
         var features = model switch
         {
-            // Features are the posterior means: the first d of the encoder's 2·d outputs (SimVaeModel.Posterior).
-            SimVaeModel => PosteriorMean(graph, encoder.Translate(EncoderTranslator.Child(model, "encoder"), "encoder", x), featurizer.FeatureDimension),
-            TwoViewModel twoView => TwoView(encoder, model, twoView.UseHeadOutput, x),
-            _ => throw new NotSupportedException($"ONNX export does not support models of type {model.GetType().FullName}; it exports SimVaeModel and TwoViewModel (SimCLR, VICReg)"),
+            // Features are the posterior means: the first d of the encoder's 2·d outputs (VariationalModel.Posterior).
+            VariationalModel => PosteriorMean(graph, encoder.Translate(EncoderTranslator.Child(model, "encoder"), "encoder", x), featurizer.FeatureDimension),
+            JointEmbeddingModel joint => TwoView(encoder, model, joint.UseHeadOutput, x),
+            _ => throw new NotSupportedException($"ONNX export does not support models of type {model.GetType().FullName}; it exports VariationalModel (the VAE family) and JointEmbeddingModel (SimCLR, VICReg, MoCo, BYOL, Barlow Twins, DINO)"),
         };
         if (features.Rank != 2)
             throw new NotSupportedException($"the encoder of this {o.MethodName} model gives a {features.Rank}-D value; features must be [N, F]");

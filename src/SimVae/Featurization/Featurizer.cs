@@ -1,9 +1,9 @@
+using SimVae.Augmentations;
 using SimVae.Bundles;
 using SimVae.Data;
 using SimVae.Export;
 using SimVae.Methods;
 using SimVae.Torch;
-using SimVae.Training;
 
 namespace SimVae.Featurization;
 
@@ -69,7 +69,7 @@ public sealed class Featurizer : IDisposable
     public int LatentDimension => Options.LatentDim;
 
     /// <summary>Whether the model is a VAE-family model (SimVAE, VAE, β-VAE) with a posterior and an ELBO.</summary>
-    public bool IsGenerative => Model is SimVaeModel;
+    public bool IsGenerative => Model is VariationalModel;
 
     /// <summary>Where the computation runs: the device of the model's weights.</summary>
     public Device Device => Model.Parameters().FirstOrDefault()?.Device ?? Device.Cpu;
@@ -131,7 +131,7 @@ public sealed class Featurizer : IDisposable
         Variance(Source.Of(images, Options), batchSize);
 
     /// <summary>
-    /// Per-image anomaly scores: the negative ELBO (<see cref="SimVaeModel.NegativeElbo"/>, single view, marginal
+    /// Per-image anomaly scores: the negative ELBO (<see cref="VariationalModel.NegativeElbo"/>, single view, marginal
     /// prior), averaged over <paramref name="samples"/> draws of z ~ q(z|x). Higher means less like the training data.
     /// VAE family only.
     /// <para>
@@ -220,9 +220,9 @@ public sealed class Featurizer : IDisposable
         }
     }
 
-    private SimVaeModel RequireGenerative(string what) => Model as SimVaeModel
+    private VariationalModel RequireGenerative(string what) => Model as VariationalModel
         ?? throw new NotSupportedException(
-            $"{what} needs a VAE-family model (SimVAE, VAE, β-VAE) with a posterior q(z|x); this is a {Options.MethodName} model, which has none");
+            $"{what} needs a VAE-family model (SimVAE, VAE, β-VAE, CR-VAE) with a posterior q(z|x); this is a {Options.MethodName} model, which has none");
 
     /// <summary>Runs <paramref name="compute"/> on consecutive batches and gathers its [n, columns] float results.</summary>
     private FeatureMatrix Run(Source source, int columns, int batchSize, Func<Tensor, int, Tensor> compute)

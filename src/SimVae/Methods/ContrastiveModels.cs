@@ -6,44 +6,18 @@ using SimVae.Torch.Nn;
 namespace SimVae.Methods;
 
 /// <summary>
-/// The shared shape of the discriminative methods: backbone → features (what <see cref="Encode"/> returns),
-/// head → the vectors the loss compares. Subclasses give the head and the pairwise loss.
+/// A joint-embedding method whose loss compares the two views' head outputs directly (no teacher): SimCLR, VICReg,
+/// Barlow Twins. Subclasses give the head and the pairwise loss.
 /// </summary>
-public abstract class TwoViewModel : SslModel
+public abstract class TwoViewModel(SslOptions options, Func<long, Module<Tensor, Tensor>> createHead) : JointEmbeddingModel(options, createHead)
 {
-    private readonly Module<Tensor, Tensor> backbone;
-    private readonly Module<Tensor, Tensor> head;
-
-    /// <summary>Builds backbone and head.</summary>
-    protected TwoViewModel(SslOptions options, Func<long, Module<Tensor, Tensor>> createHead) : base(options)
-    {
-        backbone = RegisterModule("backbone", BackboneFactory.Encoder(options.Backbone, options.Channels, options.Height, options.Width, options.LatentDim));
-        head = RegisterModule("head", createHead(options.LatentDim));
-    }
-
-    /// <inheritdoc />
-    public override int FeatureDimension => Options.LatentDim;
-
-    /// <summary>Whether <see cref="Encode"/> returns the head's output instead of the backbone's.</summary>
-    public bool UseHeadOutput { get; set; }
-
-    /// <inheritdoc />
-    public override Tensor Encode(Tensor images)
-    {
-        if (!UseHeadOutput) return backbone.Forward(images);
-        using var features = backbone.Forward(images);
-        return head.Forward(features);
-    }
-
     /// <inheritdoc />
     public override LossTerms Loss(Tensor views)
     {
         long n = ImagesIn(views);
         using var scope = DisposeScope.Open();
-        var projected = head.Forward(backbone.Forward(views));
-        // Under mixed precision the loss is still computed in float32 (docs/gpu.md).
+        var projected = Embed(views);
         using var float32 = Autocast.Disable();
-        projected = Autocast.ToFloat32(projected);
         if (DataParallel is { GatherGlobalBatch: true } parallel) (projected, n) = GatherGlobalBatch(projected, n, parallel);
         var terms = PairLoss(projected.Narrow(0, 0, n), projected.Narrow(0, n, n));
         return terms.MoveToOuterScope();

@@ -1,12 +1,15 @@
 using SimVae.Losses;
 using SimVae.Torch;
 using SimVae.Torch.Nn;
+using SimVae.Torch.Optim;
 
 namespace SimVae.Methods;
 
 /// <summary>
 /// A self-supervised method as a module: it defines its training loss on a batch of views and how images become
-/// features. The trainer owns the loop, optimiser, checkpoints and devices (PyTorch Lightning's split).
+/// features, and chooses its optimiser (<see cref="ConfigureOptimizers"/>). The trainer owns the loop, checkpoints and
+/// devices (PyTorch Lightning's split). Every tensor of the method's state (teacher networks, queues, centres) is a
+/// parameter or buffer, so checkpoints and bundles hold it and resuming is exact.
 /// </summary>
 public abstract class SslModel : Module
 {
@@ -80,14 +83,34 @@ public abstract class SslModel : Module
         return total >= long.MaxValue ? long.MaxValue : (long)total;
     }
 
-    private static SslModel Build(SslOptions options) => options switch
+    private static SslModel Build(SslOptions options) => SslMethods.CreateModel(options);
+
+    /// <summary>The parameters the optimiser updates: those requiring gradients (a momentum teacher's do not).</summary>
+    public IEnumerable<Tensor> TrainableParameters() => Parameters().Where(p => p.RequiresGrad);
+
+    /// <summary>
+    /// The optimiser and learning-rate schedule for a run of <paramref name="totalSteps"/> steps (Lightning's
+    /// <c>configure_optimizers</c>): by default those the options describe, over <see cref="ParameterGroups"/>.
+    /// </summary>
+    public virtual OptimizerSetup ConfigureOptimizers(long totalSteps) => OptimizerSetup.FromOptions(Options, ParameterGroups(), totalSteps);
+
+    /// <summary>The parameter groups of the optimiser (default: one group of <see cref="TrainableParameters"/>).</summary>
+    protected virtual IEnumerable<ParamGroup> ParameterGroups() => [new ParamGroup(TrainableParameters())];
+
+    /// <summary>
+    /// Called by the trainer before the loss of step <paramref name="step"/> (0-based) of <paramref name="totalSteps"/>
+    /// (Lightning's <c>on_train_batch_start</c>): momentum teachers are updated and schedules advanced here. A function
+    /// of the step and the state, so resuming from a checkpoint repeats it exactly.
+    /// </summary>
+    public virtual void OnTrainingStep(long step, long totalSteps) { }
+
+    /// <summary>Throws, in a data-parallel run, for a method whose loss a rank's shard cannot compute exactly (<paramref name="why"/>).</summary>
+    /// <exception cref="NotSupportedException">The model is in a data-parallel run.</exception>
+    protected void RefuseDataParallel(string why)
     {
-        SimVaeOptions o => new SimVaeModel(o),
-        SimClrOptions o => new SimClrModel(o),
-        VicRegOptions o => new VicRegModel(o),
-        null => throw new ArgumentNullException(nameof(options)),
-        _ => throw new ArgumentException($"no model for {options.GetType().Name}", nameof(options)),
-    };
+        if (DataParallel is not null)
+            throw new NotSupportedException($"data-parallel training of {Options.MethodName} is not supported yet ({why}); train it in one process");
+    }
 
     /// <summary>Checks that a view batch has J·N rows of the configured image shape; returns N.</summary>
     protected long ImagesIn(Tensor views)

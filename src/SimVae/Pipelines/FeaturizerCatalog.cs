@@ -1,9 +1,12 @@
+using SimVae.Backbones;
 using SimVae.Methods;
 
 namespace SimVae.Pipelines;
 
 /// <summary>
-/// The estimators of an <see cref="SslContext"/> (<c>ssl.Featurizers</c>), one per method, each in two forms as ML.NET's
+/// The estimators of an <see cref="SslContext"/> (<c>ssl.Featurizers</c>): every registered method through
+/// <see cref="For(SslOptions, FitOptions?)"/> (its options) or <see cref="For(string, int, long?)"/> (its name), and the
+/// paper's methods in two forms as ML.NET's
 /// catalogs: flat arguments with documented defaults (<see cref="Defaults"/>), where the image shape is taken from the
 /// training data at <c>Fit</c>; and a full options object (<see cref="SimVaeOptions"/>, <see cref="SimClrOptions"/>,
 /// <see cref="VicRegOptions"/>), whose image shape must match the data.
@@ -93,6 +96,17 @@ public sealed class FeaturizerCatalog
     /// <param name="options">The method's settings.</param>
     /// <param name="fit">Training length and transform batch size.</param>
     public SslFeaturizerEstimator VicReg(VicRegOptions options, FitOptions? fit = null) => For(options, fit);
+
+    /// <summary>
+    /// Any method of <see cref="SslMethods"/> by name (<c>simvae</c>, <c>cr-vae</c>, <c>moco</c>, <c>byol</c>,
+    /// <c>barlow-twins</c>, <c>dino</c>, …) with its paper's defaults; the image shape is taken from the training data at <c>Fit</c>.
+    /// </summary>
+    /// <param name="method">The method's name (<see cref="SslMethods.Names"/>).</param>
+    /// <param name="epochs">Passes over the training images (ignored when <paramref name="maxSteps"/> is set).</param>
+    /// <param name="maxSteps">Stop after this many optimiser steps, if set.</param>
+    /// <exception cref="ArgumentException">No method has that name.</exception>
+    public SslFeaturizerEstimator For(string method, int epochs = Defaults.Epochs, long? maxSteps = null) =>
+        Flat(SslMethods.Defaults(method), epochs, maxSteps);
 
     private SslFeaturizerEstimator Flat(SslOptions options, int epochs, long? maxSteps) =>
         new(context, options, new FitOptions { Epochs = epochs, MaxSteps = maxSteps }, shapeFromData: true);

@@ -109,7 +109,7 @@ public static class Checkpoint
 
         var modelState = Select(file, ModelPrefix);
         var optimizerState = Select(file, OptimizerPrefix);
-        var missing = CheckOptimizerState(optimizerState, step, model.Parameters().Count());
+        var missing = CheckOptimizerState(optimizerState, step, optimizer.ParamGroups.Sum(g => g.Parameters.Count));
         if (missing is not null) throw Fail($"is incomplete: {missing}");
         try
         {

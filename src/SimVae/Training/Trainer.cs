@@ -11,8 +11,8 @@ using SimVae.Torch.Serialization;
 namespace SimVae.Training;
 
 /// <summary>
-/// Trains an <see cref="SslModel"/> on unlabelled images: owns the loop, optimiser (Adam with the method's
-/// settings), device placement, metrics log, atomic checkpoints, exact resume, cancellation and NaN detection.
+/// Trains an <see cref="SslModel"/> on unlabelled images: owns the loop, the optimiser the method configures
+/// (<see cref="SslModel.ConfigureOptimizers"/>), device placement, metrics log, atomic checkpoints, exact resume, cancellation and NaN detection.
 /// Exact resume: weights, data order, augmentations and sampling noise are all derived from the seed and the
 /// step/loader position, so continuing from a checkpoint gives the same losses as an uninterrupted run.
 /// </summary>
@@ -70,10 +70,12 @@ public sealed class Trainer
         using var loader = new DataLoader(data, new DataLoaderOptions
         {
             BatchSize = o.BatchImages, DropLast = true, Seed = options.Seed, Device = options.Device,
-            Transform = AugmentationNames.ForTraining(o.Augmentation, o.Height, o.Views), Prefetch = options.Prefetch,
+            Transform = o.CreateAugmentation(), Prefetch = options.Prefetch,
             ShardCount = parallel?.WorldSize ?? 1, ShardIndex = parallel?.Rank ?? 0,
         });
-        using var optimizer = new Adam(model.Parameters(), o.LearningRate, eps: o.AdamEpsilon, weightDecay: o.WeightDecay);
+        long totalSteps = options.MaxSteps ?? (long)options.Epochs * loader.BatchesPerEpoch;
+        using var optimization = model.ConfigureOptimizers(totalSteps);
+        var optimizer = optimization.Optimizer;
         long step = 0;
         var position = new LoaderPosition(0, 0);
         CheckpointRun? run = null;
@@ -87,7 +89,6 @@ public sealed class Trainer
         }
         parallel?.CheckSameStart(step, position, options.CheckpointPath);
         parallel?.BroadcastState();
-        long totalSteps = options.MaxSteps ?? (long)options.Epochs * loader.BatchesPerEpoch;
         int epochs = (int)Math.Clamp((totalSteps - step + loader.BatchesPerEpoch - 1) / loader.BatchesPerEpoch + 1, 1, int.MaxValue);
         using var metrics = options.MetricsPath is null || !main ? null : new StreamWriter(options.MetricsPath, append: resume);
         model.Train();
@@ -107,6 +108,8 @@ public sealed class Trainer
             {
                 // Sampling noise depends only on (seed, step): the same step draws the same ε after a resume.
                 TorchRuntime.ManualSeed((ulong)Seeds.Derive(options.Seed, step, 3));
+                optimization.BeginStep(step);
+                model.OnTrainingStep(step, totalSteps);
                 LossTerms loss;
                 using (PrecisionPolicy.Open(precision, options.Device.Type))
                     loss = model.Loss(batch.Images);

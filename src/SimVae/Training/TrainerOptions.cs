@@ -5,6 +5,13 @@ namespace SimVae.Training;
 /// <summary>How long and where to train, and what to record. The method's own settings live in its options.</summary>
 public sealed record TrainerOptions
 {
+    /// <summary>Default of <see cref="Epochs"/>.</summary>
+    public const int DefaultEpochs = 5;
+    /// <summary>Default of <see cref="Seed"/>: 1234, the SimVAE authors'.</summary>
+    public const int DefaultSeed = 1234;
+    /// <summary>Default of <see cref="LogEvery"/>.</summary>
+    public const int DefaultLogEvery = 50;
+
     /// <summary>Most epochs accepted.</summary>
     public const int MaxEpochs = 1_000_000;
 
@@ -12,15 +19,15 @@ public sealed record TrainerOptions
     public const long MaxStepLimit = 1_000_000_000_000;
 
     /// <summary>Passes over the data set (default 5). Ignored when <see cref="MaxSteps"/> is set.</summary>
-    public int Epochs { get; init; } = 5;
+    public int Epochs { get; init; } = DefaultEpochs;
     /// <summary>Stop after this many optimiser steps in total, if set.</summary>
     public long? MaxSteps { get; init; }
     /// <summary>Compute device (default: CUDA when available, else CPU).</summary>
     public Device Device { get; init; } = Device.Auto;
     /// <summary>Seed of weights, data order, augmentations and sampling noise (default 1234, as the authors).</summary>
-    public int Seed { get; init; } = 1234;
+    public int Seed { get; init; } = DefaultSeed;
     /// <summary>Metrics are read back and reported every this many steps (each read waits for the device).</summary>
-    public int LogEvery { get; init; } = 50;
+    public int LogEvery { get; init; } = DefaultLogEvery;
     /// <summary>JSON-lines metrics file (one object per logged step), or null for none.</summary>
     public string? MetricsPath { get; init; }
     /// <summary>Checkpoint file (safetensors), written atomically; null disables checkpoints.</summary>

@@ -65,6 +65,11 @@ public class ModelBundleTests
     [DataRow("simvae-gaussian")]
     [DataRow("simclr")]
     [DataRow("vicreg")]
+    [DataRow("cr-vae")]
+    [DataRow("moco")]
+    [DataRow("byol")]
+    [DataRow("barlow-twins")]
+    [DataRow("dino")]
     public void OptionsOfEveryMethodRoundTrip(string method)
     {
         using var model = TinyModels.Create(method);
@@ -277,8 +282,8 @@ public class ModelBundleTests
     [TestMethod]
     public void RejectsAnUnknownMethod()
     {
-        var path = WriteFile("unknown", Rewrite(ValidBundle(), root => root["options"]!["method"] = "byol"));
-        AssertRejected(path, "unknown method 'byol'", "simvae, simclr, vicreg");
+        var path = WriteFile("unknown", Rewrite(ValidBundle(), root => root["options"]!["method"] = "swav"));
+        AssertRejected(path, "unknown method 'swav'", "simvae, simclr, vicreg, cr-vae, moco, byol, barlow-twins, dino");
     }
 
     [TestMethod]

@@ -45,7 +45,7 @@ public class ComparisonRunnerTests
     [TestMethod]
     public void RejectsUnknownMethodsAndDataSets()
     {
-        Assert.ThrowsExactly<ArgumentException>(() => new ComparisonOptions { Methods = ["byol"] }.Validate());
+        Assert.ThrowsExactly<ArgumentException>(() => new ComparisonOptions { Methods = ["swav"] }.Validate());
         Assert.ThrowsExactly<ArgumentException>(() => new ComparisonOptions { DataSet = "cifar" }.Validate());
         Assert.AreEqual("beta-vae", new ComparisonOptions().CreateMethod("beta-vae").MethodName);
     }

@@ -1,3 +1,4 @@
+using SimVae.Backbones;
 using Microsoft.ML.OnnxRuntime;
 using Onnx;
 using SimVae.Data;
@@ -41,6 +42,16 @@ public sealed class OnnxExportTests
     [DataRow("beta-vae", BackboneKind.ResNet18, "cifar-shape")]
     [DataRow("simclr", BackboneKind.ResNet18, "cifar-shape")]
     [DataRow("vicreg", BackboneKind.ResNet18, "cifar-shape")]
+    [DataRow("cr-vae", BackboneKind.Mlp, "fashion-mnist")]
+    [DataRow("moco", BackboneKind.Mlp, "fashion-mnist")]
+    [DataRow("byol", BackboneKind.Mlp, "fashion-mnist")]
+    [DataRow("barlow-twins", BackboneKind.Mlp, "fashion-mnist")]
+    [DataRow("dino", BackboneKind.Mlp, "fashion-mnist")]
+    [DataRow("cr-vae", BackboneKind.Conv, "cifar-shape")]
+    [DataRow("moco", BackboneKind.Conv, "cifar-shape")]
+    [DataRow("byol", BackboneKind.Conv, "cifar-shape")]
+    [DataRow("barlow-twins", BackboneKind.Conv, "cifar-shape")]
+    [DataRow("dino", BackboneKind.Conv, "cifar-shape")]
     public void ExportedEncoderMatchesLibtorch(string method, BackboneKind backbone, string images)
     {
         var data = images == "fashion-mnist" ? FashionMnistImages(32) : RandomImages(backbone == BackboneKind.ResNet18 ? 4 : 16, seed: 11);
@@ -223,21 +234,8 @@ public sealed class OnnxExportTests
         StringAssert.Contains(training.Message, "training mode");
     }
 
-    private static readonly string[] Methods = ["simvae", "vae", "beta-vae", "simclr", "vicreg"];
-
-    private static SslOptions Options(string method, BackboneKind backbone, int channels, int size)
-    {
-        SslOptions options = method switch
-        {
-            "simvae" => new SimVaeOptions(),
-            "vae" => SimVaeOptions.Vae(),
-            "beta-vae" => SimVaeOptions.BetaVae(),
-            "simclr" => new SimClrOptions(),
-            "vicreg" => new VicRegOptions(),
-            _ => throw new ArgumentException(method),
-        };
-        return options with { Backbone = backbone, Channels = channels, Height = size, Width = size, Augmentation = "none" };
-    }
+    private static SslOptions Options(string method, BackboneKind backbone, int channels, int size) =>
+        SslMethods.Defaults(method) with { Backbone = backbone, Channels = channels, Height = size, Width = size, Augmentation = "none" };
 
     /// <summary>
     /// A seeded model for <paramref name="data"/>'s image shape, in eval mode, whose batch norms (ResNet-18) have
@@ -246,10 +244,11 @@ public sealed class OnnxExportTests
     private static SslModel CreateModel(string method, BackboneKind backbone, ImageDataset data)
     {
         // Each method its own weights, reproducibly.
-        TorchRuntime.ManualSeed((ulong)(17 + Array.IndexOf(Methods, method)));
+        TorchRuntime.ManualSeed((ulong)(17 + SslMethods.Names.ToList().IndexOf(method)));
         var model = SslModel.Create(Options(method, backbone, data.Channels, data.Height));
-        // The decoder's batch norms (ResNet-18 decoder) are not part of the features.
-        var norms = model.NamedModules().Where(m => !m.Key.StartsWith("decoder.", StringComparison.Ordinal)).Select(m => m.Value).OfType<BatchNormBase>().ToList();
+        // Only the encoder's batch norms are part of the features (not the decoder's, heads' or teacher's).
+        var norms = model.NamedModules().Where(m => m.Key.StartsWith("encoder.", StringComparison.Ordinal) || m.Key.StartsWith("backbone.", StringComparison.Ordinal))
+            .Select(m => m.Value).OfType<BatchNormBase>().ToList();
         if (norms.Count > 0)
         {
             using var scope = DisposeScope.Open();

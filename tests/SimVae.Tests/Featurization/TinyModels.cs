@@ -1,3 +1,4 @@
+using SimVae.Backbones;
 using SimVae.Data;
 using SimVae.Losses;
 using SimVae.Methods;
@@ -42,6 +43,11 @@ internal static class TinyModels
             Backbone = BackboneKind.Conv, Height = Size, Width = Size, LatentDim = 6, BatchImages = 8, ExpanderDim = 12,
             Loss = new VicRegLossOptions { InvarianceWeight = 20, Gamma = 0.5 },
         },
+        "cr-vae" => new CrVaeOptions { Backbone = BackboneKind.Conv, Height = Size, Width = Size, LatentDim = 4, BatchImages = 8, ConsistencyWeight = 2 },
+        "moco" => new MoCoOptions { Backbone = BackboneKind.Conv, Height = Size, Width = Size, LatentDim = 6, BatchImages = 8, QueueSize = 24, ProjectionHidden = 16, ProjectionDim = 8, Temperature = 0.3 },
+        "byol" => new ByolOptions { Backbone = BackboneKind.Conv, Height = Size, Width = Size, LatentDim = 6, BatchImages = 8, ProjectionHidden = 16, ProjectionDim = 8, TeacherMomentum = 0.99 },
+        "barlow-twins" => new BarlowTwinsOptions { Backbone = BackboneKind.Conv, Height = Size, Width = Size, LatentDim = 6, BatchImages = 8, ProjectionDim = 16, Lambda = 0.01 },
+        "dino" => new DinoOptions { Backbone = BackboneKind.Conv, Height = Size, Width = Size, LatentDim = 6, BatchImages = 8, HeadHidden = 16, HeadBottleneck = 8, OutputDim = 32, Views = 3 },
         _ => throw new ArgumentException(method),
     };
 

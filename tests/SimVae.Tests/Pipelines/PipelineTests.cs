@@ -1,3 +1,4 @@
+using SimVae.Backbones;
 using SimVae.Bundles;
 using SimVae.Data;
 using SimVae.Methods;
@@ -139,6 +140,40 @@ public class PipelineTests
         var e = Assert.ThrowsExactly<InvalidDataException>(() => ssl.Model.Load(path));
         StringAssert.Contains(e.Message, "not-a-model.simvae");
         Assert.AreEqual(Defaults.Seed, ssl.Seed);
+    }
+
+    [TestMethod]
+    [DataRow("cr-vae")]
+    [DataRow("moco")]
+    [DataRow("byol")]
+    [DataRow("barlow-twins")]
+    [DataRow("dino")]
+    public void EveryRegisteredMethodFitsSavesAndLoads(string method)
+    {
+        var train = Data(48);
+        var test = Data(12, seed: 1);
+        var ssl = new SslContext(seed: 2, device: Device.Cpu);
+        using var featurizer = ssl.Featurizers.For(TinyModels.Options(method), Steps(2)).Fit(train);
+        Assert.AreEqual(method, featurizer.OutputSchema.Method);
+        var features = featurizer.Transform(test);
+        Assert.AreEqual(TinyModels.Options(method).LatentDim, features.Columns);
+        using var buffer = new MemoryStream();
+        featurizer.Save(buffer);
+        buffer.Position = 0;
+        using var loaded = ssl.Model.Load(buffer, batchSize: 16);
+        Assert.AreEqual(featurizer.Options, loaded.Options);
+        TinyModels.AssertBitEqual(features.Values, loaded.Transform(test).Values, $"{method} features after load");
+    }
+
+    [TestMethod]
+    public void AnyMethodByNameTakesItsShapeFromTheData()
+    {
+        var ssl = new SslContext(seed: 3, device: Device.Cpu);
+        using var featurizer = ssl.Featurizers.For("barlow-twins", maxSteps: 1).Fit(Data(64));
+        Assert.AreEqual(new ModelInput(1, 8, 8), featurizer.InputSchema);
+        Assert.IsInstanceOfType<BarlowTwinsOptions>(featurizer.Options);
+        var e = Assert.ThrowsExactly<ArgumentException>(() => ssl.Featurizers.For("swav"));
+        StringAssert.Contains(e.Message, "byol");
     }
 
     [TestMethod]

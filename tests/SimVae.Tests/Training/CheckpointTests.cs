@@ -1,4 +1,5 @@
 using System.Globalization;
+using SimVae.Backbones;
 using SimVae.Data;
 using SimVae.Methods;
 using SimVae.Torch;

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using SimVae.Backbones;
 using SimVae.Methods;
 using SimVae.Torch;
 using SimVae.Torch.Distributed;
@@ -66,6 +67,21 @@ public sealed class DataParallelGradientTests
             Assert.IsTrue(l2 < 1e-12, $"rank {r}: relative L2 {l2:E2}");
         }
         foreach (var m in models) m.Dispose();
+    }
+
+    [TestMethod]
+    [DataRow("moco")]
+    [DataRow("byol")]
+    [DataRow("dino")]
+    [DataRow("barlow-twins")]
+    public void MethodsWhoseShardsCannotComputeTheLossRefuseDataParallelRuns(string method)
+    {
+        var options = SslMethods.Defaults(method) with { Backbone = BackboneKind.Mlp, Height = 8, Width = 8, BatchImages = 8 };
+        if (options is MoCoOptions moco) options = moco with { QueueSize = 8 };
+        using var model = SslModel.Create(options);
+        model.DataParallel = new DataParallelContext(null!, true);
+        var e = Assert.ThrowsExactly<NotSupportedException>(() => model.OnTrainingStep(0, 10));
+        StringAssert.Contains(e.Message, method);
     }
 
     private static double[] Gradients(SslModel model, Tensor views, DataParallelContext? parallel, ProcessGroup? group = null)

@@ -10,8 +10,8 @@ namespace SimVae.Evaluation.Comparison;
 /// </summary>
 public sealed record ComparisonOptions
 {
-    /// <summary>The methods <see cref="CreateMethod"/> knows.</summary>
-    public static IReadOnlyList<string> KnownMethods { get; } = ["simvae", "vae", "beta-vae", "simclr", "vicreg"];
+    /// <summary>The methods <see cref="CreateMethod"/> knows: every method of <see cref="SslMethods"/>.</summary>
+    public static IReadOnlyList<string> KnownMethods => SslMethods.Names;
 
     /// <summary>The data sets <see cref="ComparisonRunner"/> knows.</summary>
     public static IReadOnlyList<string> KnownDataSets { get; } = ["fashion-mnist", "synthetic"];
@@ -62,7 +62,7 @@ public sealed record ComparisonOptions
     public int ViewInvarianceImages { get; init; } = 2_000;
 
     /// <summary>β of the β-VAE baseline.</summary>
-    public double BetaVaeBeta { get; init; } = 4;
+    public double BetaVaeBeta { get; init; } = SimVaeOptions.DefaultBeta;
 
     /// <summary>Training progress is reported (and the loss logged) every this many steps.</summary>
     public int LogEvery { get; init; } = 50;
@@ -90,15 +90,7 @@ public sealed record ComparisonOptions
     }
 
     /// <summary>The method options of a method name, with the paper's defaults (β-VAE: β = <see cref="BetaVaeBeta"/>).</summary>
-    public SslOptions CreateMethod(string name) => name switch
-    {
-        "simvae" => new SimVaeOptions(),
-        "vae" => SimVaeOptions.Vae(),
-        "beta-vae" => SimVaeOptions.BetaVae(BetaVaeBeta),
-        "simclr" => new SimClrOptions(),
-        "vicreg" => new VicRegOptions(),
-        _ => throw new ArgumentException($"unknown method '{name}'; expected one of {string.Join(", ", KnownMethods)}", nameof(name)),
-    };
+    public SslOptions CreateMethod(string name) => name == "beta-vae" ? SimVaeOptions.BetaVae(BetaVaeBeta) : SslMethods.Defaults(name);
 }
 
 /// <summary>A progress report of a comparison run.</summary>

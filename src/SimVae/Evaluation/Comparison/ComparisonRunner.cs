@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using SimVae.Augmentations;
 using SimVae.Data;
 using SimVae.Evaluation.Reporting;
 using SimVae.Featurization;
@@ -169,7 +170,7 @@ public static class ComparisonRunner
         report("diagnostics", $"{method} seed {seed}: log det {diagnostics.LogDetCovariance:F2}, effective rank {diagnostics.EffectiveRank:F2}/{diagnostics.Dimensions}, " +
             $"view invariance {diagnostics.ViewInvariance:F3}{(diagnostics.CollapseWarning ? ", COLLAPSE WARNING" : "")}", null);
 
-        if (model is SimVaeModel vae && seed == options.Seeds[0])
+        if (model is VariationalModel vae && seed == options.Seeds[0])
         {
             report("pictures", "reconstructions and samples", null);
             WritePictures(vae, test, options.OutputFolder, method, seed);
@@ -195,7 +196,7 @@ public static class ComparisonRunner
         return (featurizer.Transform(first), featurizer.Transform(second));
     }
 
-    private static void WritePictures(SimVaeModel model, ImageDataset test, string folder, string method, int seed)
+    private static void WritePictures(VariationalModel model, ImageDataset test, string folder, string method, int seed)
     {
         int h = test.Height, w = test.Width;
         if (test.Channels != 1) return; // the grid writer draws gray images

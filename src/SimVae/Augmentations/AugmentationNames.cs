@@ -1,6 +1,4 @@
-using SimVae.Augmentations;
-
-namespace SimVae.Training;
+namespace SimVae.Augmentations;
 
 /// <summary>Resolves the augmentation preset names used in method options.</summary>
 public static class AugmentationNames
