@@ -26,6 +26,14 @@ internal static class CommonOptions
         Description = "Folder of the data set's files (fashion-mnist: default $SIMVAE_DATA, then /usr/share/datasets/fashion-mnist)",
     };
 
+    /// <summary><c>--split train|test</c>: which split of the data set the command reads.</summary>
+    public static Option<string> Split(string verb, string defaultValue)
+    {
+        var split = new Option<string>("--split") { Description = $"Which split to {verb}: train or test", DefaultValueFactory = _ => defaultValue };
+        split.AcceptOnlyFromAmong("train", "test");
+        return split;
+    }
+
     public static Option<int?> Limit(string name = "--limit", string what = "Use only the first N images (synthetic: generate N)") =>
         new Option<int?>(name) { Description = what }.Range(1, int.MaxValue);
 

@@ -15,8 +15,7 @@ internal static class ExportImagesCommand
     {
         var dataset = CommonOptions.Dataset();
         var dataPath = CommonOptions.DataPath();
-        var split = new Option<string>("--split") { Description = "Which split to write: train or test", DefaultValueFactory = _ => "train" };
-        split.AcceptOnlyFromAmong("train", "test");
+        var split = CommonOptions.Split("write", "train");
         var limit = CommonOptions.Limit();
         var folder = new Option<string>("--output", "-o") { Description = "Folder to write <class>/<n>.png into (new or empty: existing files are never overwritten)", Required = true };
 

@@ -13,8 +13,7 @@ internal static class FeaturizeCommand
         var model = CommonOptions.Model();
         var dataset = CommonOptions.Dataset();
         var dataPath = CommonOptions.DataPath();
-        var split = new Option<string>("--split") { Description = "Which split to featurize: train or test", DefaultValueFactory = _ => "test" };
-        split.AcceptOnlyFromAmong("train", "test");
+        var split = CommonOptions.Split("featurize", "test");
         var limit = CommonOptions.Limit();
         var outputPath = new Option<string>("--output", "-o") { Description = "File to write (.csv gives CSV with --format auto)", DefaultValueFactory = _ => "features.csv" };
         var format = new Option<string>("--format") { Description = "auto (by extension: .csv is CSV, anything else binary), csv (index,label,f0..), binary (24-byte header SVFEAT01, labels, float32 rows)", DefaultValueFactory = _ => "auto" };
