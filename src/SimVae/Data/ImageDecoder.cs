@@ -22,8 +22,8 @@ internal static class ImageDecoder
     public static unsafe void Decode(byte[] encoded, string format, int channels, int height, int width, Span<byte> destination)
     {
         if (destination.Length != channels * height * width) throw new ArgumentException("destination size does not match", nameof(destination));
-        using var data = SKData.CreateCopy(encoded);
-        using var codec = SKCodec.Create(data, out var opened)
+        // The codec owns the stream from here on (also when it fails to open).
+        using var codec = SKCodec.Create(new SKMemoryStream(encoded), out var opened)
             ?? throw new InvalidDataException($"could not decode {format}: {Describe(opened)}");
         int w = codec.Info.Width, h = codec.Info.Height;
         if ((long)w * h > ImageFolderReader.MaxPixels) throw new InvalidDataException($"could not decode {format}: {w}x{h} pixels is too large");

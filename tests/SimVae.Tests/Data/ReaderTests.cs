@@ -121,16 +121,16 @@ public class ReaderTests
     {
         using var dir = new TempFolder();
         Directory.CreateDirectory(dir.File("a"));
-        // Row y of the 4x3 image is (0, 30, 60) + 90 y.
-        File.WriteAllBytes(dir.File("a/ramp.png"), TestFiles.Png(4, 3, 1, (y, x, _) => (byte)(30 * x + 90 * y)));
+        // Row y of the 4x3 image is (0, 30, 60) + 60 y.
+        File.WriteAllBytes(dir.File("a/ramp.png"), TestFiles.Png(4, 3, 1, (y, x, _) => (byte)(30 * x + 60 * y)));
 
         // 3 columns to 2: out 0 covers pixel 0 and half of pixel 1 ((0 + 15) / 1.5 = 10), out 1 the rest ((15 + 60) / 1.5 = 50);
-        // 4 rows to 2 average row pairs (+45 and +225).
-        CollectionAssert.AreEqual(new byte[] { 55, 95, 235, 255 }, ImageFolderReader.Load(dir.Path, 1, 2, 2).Image(0).ToArray());
+        // 4 rows to 2 average row pairs (+30 and +150).
+        CollectionAssert.AreEqual(new byte[] { 40, 80, 160, 200 }, ImageFolderReader.Load(dir.Path, 1, 2, 2).Image(0).ToArray());
         // Enlarging by 2 repeats each pixel (each output pixel lies inside one source pixel).
         var big = ImageFolderReader.Load(dir.Path, 1, 8, 6).Image(0);
         for (int y = 0; y < 8; y++)
-            for (int x = 0; x < 6; x++) Assert.AreEqual((byte)(30 * (x / 2) + 90 * (y / 2)), big[y * 6 + x], $"({y}, {x})");
+            for (int x = 0; x < 6; x++) Assert.AreEqual((byte)(30 * (x / 2) + 60 * (y / 2)), big[y * 6 + x], $"({y}, {x})");
     }
 
     [TestMethod]
