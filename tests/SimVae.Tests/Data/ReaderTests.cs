@@ -153,6 +153,22 @@ public class ReaderTests
     }
 
     [TestMethod]
+    [DataRow(1, 200, 30, 200, 30)] // as stored: red left, blue right
+    [DataRow(6, 200, 200, 30, 30)] // turned 90° clockwise: red on top
+    [DataRow(8, 30, 30, 200, 200)] // turned 90° anticlockwise: red at the bottom
+    [DataRow(3, 30, 200, 30, 200)] // turned 180°: red right
+    public void ImageFolderAppliesTheJpegExifOrientation(int orientation, int topLeft, int topRight, int bottomLeft, int bottomRight)
+    {
+        using var dir = new TempFolder();
+        Directory.CreateDirectory(dir.File("a"));
+        File.WriteAllBytes(dir.File("a/turned.jpg"), TestFiles.WithExifOrientation(TestFiles.Jpeg8x8, orientation));
+        var red = ImageFolderReader.Load(dir.Path, 3, 8, 8).Image(0)[..64];
+        int[] corners = [red[1 * 8 + 1], red[1 * 8 + 6], red[6 * 8 + 1], red[6 * 8 + 6]];
+        int[] expected = [topLeft, topRight, bottomLeft, bottomRight];
+        for (int k = 0; k < 4; k++) Assert.IsTrue(Math.Abs(corners[k] - expected[k]) < 25, $"red at corner {k}: {corners[k]}, expected about {expected[k]}");
+    }
+
+    [TestMethod]
     public void FashionMnistDiscoveryUsesExplicitPathThenEnvironment()
     {
         using var dir = new TempFolder();
