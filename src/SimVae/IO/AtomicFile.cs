@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace SimVae.Torch.Serialization;
+namespace SimVae.IO;
 
 /// <summary>
 /// Writes files atomically — into a temporary file <c>.&lt;name&gt;.&lt;32 hex digits&gt;.tmp</c> in the same folder, flushed to

@@ -2,8 +2,9 @@ using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
+using static TorchSharp.torch;
 
-namespace SimVae.Torch.Serialization;
+namespace SimVae.Serialization;
 
 /// <summary>One tensor's entry in a safetensors header, already validated.</summary>
 /// <param name="Name">The tensor's name.</param>
@@ -172,7 +173,7 @@ internal sealed class SafeTensorsHeader
         if (Array.IndexOf(shape, 0L) >= 0) { count = 0; overflow = false; }
         if (overflow) throw fail($"{where}: shape {shapeText} has more elements than a 64-bit count can hold");
         long expectedBytes;
-        try { expectedBytes = checked(count * dtype.ElementSize()); }
+        try { expectedBytes = checked(count * SafeTensorsDType.ElementSize(dtype)); }
         catch (OverflowException) { throw fail($"{where}: shape {shapeText} of {dtypeName} needs more bytes than a 64-bit size can hold"); }
 
         if (offsetsJson.ValueKind != JsonValueKind.Array) throw fail($"{where}: 'data_offsets' must be an array, not {offsetsJson.ValueKind}");

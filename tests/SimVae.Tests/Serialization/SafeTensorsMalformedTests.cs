@@ -1,9 +1,11 @@
 using System.Diagnostics;
 using System.Text;
-using SimVae.Torch.Serialization;
-using static SimVae.Torch.Tests.Serialization.SafeTensorsTestData;
+using SimVae.Serialization;
+using TorchSharp;
+using static TorchSharp.torch;
+using static SimVae.Tests.Serialization.SafeTensorsTestData;
 
-namespace SimVae.Torch.Tests.Serialization;
+namespace SimVae.Tests.Serialization;
 
 /// <summary>Every malformed input must fail with an <see cref="InvalidDataException"/> naming the problem, without leaking tensors.</summary>
 [TestClass]
@@ -14,7 +16,7 @@ public class SafeTensorsMalformedTests
     /// <summary>Loads through all three entry points (seekable stream, span, unseekable trickling stream) and checks each message.</summary>
     private static void AssertRejected(byte[] file, string expected, string? unseekableExpected = null)
     {
-        long live = TorchRuntime.LiveTensorCount;
+        long live = Tensor.TotalCount;
         var fromStream = Assert.ThrowsExactly<InvalidDataException>(() => SafeTensors.Load(new MemoryStream(file)).Dispose(), "seekable stream");
         StringAssert.StartsWith(fromStream.Message, Prefix);
         StringAssert.Contains(fromStream.Message, expected);
@@ -23,7 +25,7 @@ public class SafeTensorsMalformedTests
         var trickled = Assert.ThrowsExactly<InvalidDataException>(() => SafeTensors.Load(new TrickleStream(file)).Dispose(), "unseekable stream");
         StringAssert.StartsWith(trickled.Message, Prefix);
         StringAssert.Contains(trickled.Message, unseekableExpected ?? expected);
-        Assert.AreEqual(live, TorchRuntime.LiveTensorCount, "no tensor leaked by a failed load");
+        Assert.AreEqual(live, Tensor.TotalCount, "no tensor leaked by a failed load");
     }
 
     [TestMethod]
@@ -82,13 +84,13 @@ public class SafeTensorsMalformedTests
     {
         // A 64 GB tensor declared, 8 bytes present.
         var file = One("{\"dtype\":\"F64\",\"shape\":[8000000000],\"data_offsets\":[0,64000000000]}", 8);
-        long live = TorchRuntime.LiveTensorCount;
+        long live = Tensor.TotalCount;
         long before = GC.GetAllocatedBytesForCurrentThread();
         var ex = Assert.ThrowsExactly<InvalidDataException>(() => SafeTensors.Load(new TrickleStream(file, 4096)));
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         StringAssert.Contains(ex.Message, "the data ends early: tensor 't' needs bytes 0..64000000000 of the data buffer but it ends at 8");
         Assert.IsTrue(allocated < 4 * 1024 * 1024, $"allocated {allocated} bytes");
-        Assert.AreEqual(live, TorchRuntime.LiveTensorCount);
+        Assert.AreEqual(live, Tensor.TotalCount);
         // Seekable: rejected from the header alone.
         var seekable = Assert.ThrowsExactly<InvalidDataException>(() => SafeTensors.Load(new MemoryStream(file)));
         StringAssert.Contains(seekable.Message, "run past the end of the 8-byte data buffer");
@@ -200,7 +202,7 @@ public class SafeTensorsMalformedTests
         var data = new byte[] { 0, 0, 128, 63 };
         var file = Build(" { \"t\" : { \"data_offsets\" : [0, 4], \"shape\" : [ ], \"dtype\" : \"F32\" } }\n", data, pad: false);
         using var loaded = SafeTensors.Load(file.AsSpan());
-        Assert.AreEqual(1f, loaded.Tensors["t"].Item<float>());
+        Assert.AreEqual(1f, loaded.Tensors["t"].item<float>());
         Assert.AreEqual(Encoding.UTF8.GetByteCount(" { \"t\" : { \"data_offsets\" : [0, 4], \"shape\" : [ ], \"dtype\" : \"F32\" } }\n") + 12, file.Length);
     }
 }

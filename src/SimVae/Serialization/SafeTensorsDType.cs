@@ -1,4 +1,6 @@
-namespace SimVae.Torch.Serialization;
+using static TorchSharp.torch;
+
+namespace SimVae.Serialization;
 
 /// <summary>The dtype names of the safetensors format and the <see cref="ScalarType"/> each one maps to.</summary>
 public static class SafeTensorsDType
@@ -15,8 +17,19 @@ public static class SafeTensorsDType
         ScalarType.Int32 => "I32",
         ScalarType.Int16 => "I16",
         ScalarType.Int8 => "I8",
-        ScalarType.UInt8 => "U8",
+        ScalarType.Byte => "U8",
         ScalarType.Bool => "BOOL",
+        _ => throw new NotSupportedException($"scalar type {type} has no safetensors dtype"),
+    };
+
+    /// <summary>Bytes per element of a type that has a safetensors name.</summary>
+    /// <exception cref="NotSupportedException">The type has no safetensors name.</exception>
+    public static int ElementSize(ScalarType type) => type switch
+    {
+        ScalarType.Float64 or ScalarType.Int64 => 8,
+        ScalarType.Float32 or ScalarType.Int32 => 4,
+        ScalarType.Float16 or ScalarType.BFloat16 or ScalarType.Int16 => 2,
+        ScalarType.Int8 or ScalarType.Byte or ScalarType.Bool => 1,
         _ => throw new NotSupportedException($"scalar type {type} has no safetensors dtype"),
     };
 
@@ -34,7 +47,7 @@ public static class SafeTensorsDType
             "I32" => ScalarType.Int32,
             "I16" => ScalarType.Int16,
             "I8" => ScalarType.Int8,
-            "U8" => ScalarType.UInt8,
+            "U8" => ScalarType.Byte,
             "BOOL" => ScalarType.Bool,
             _ => null,
         };

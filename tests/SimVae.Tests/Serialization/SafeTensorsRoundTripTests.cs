@@ -1,8 +1,10 @@
 using System.Runtime.InteropServices;
 using System.Text;
-using SimVae.Torch.Serialization;
+using SimVae.Serialization;
+using TorchSharp;
+using static TorchSharp.torch;
 
-namespace SimVae.Torch.Tests.Serialization;
+namespace SimVae.Tests.Serialization;
 
 [TestClass]
 public class SafeTensorsRoundTripTests
@@ -10,24 +12,24 @@ public class SafeTensorsRoundTripTests
     /// <summary>One tensor of every supported dtype, with edge values, plus 0-d and empty tensors.</summary>
     private static Dictionary<string, Tensor> AllDTypes()
     {
-        using var bf = Tensor.FromSpan<float>([1f, -2.5f, 3.0e38f, 0.0078125f, float.NaN, float.NegativeInfinity], [2, 3]);
+        using var bf = TensorData.Of<float>([1f, -2.5f, 3.0e38f, 0.0078125f, float.NaN, float.NegativeInfinity], 2, 3);
         return new Dictionary<string, Tensor>
         {
-            ["f32"] = Tensor.FromSpan<float>([1.5f, -0f, float.NaN, float.PositiveInfinity, float.Epsilon, -3e38f], [2, 3]),
-            ["f64"] = Tensor.FromSpan<double>([Math.PI, double.MinValue, -0d, double.Epsilon], [4]),
-            ["f16"] = Tensor.FromSpan<Half>([Half.MaxValue, (Half)(-0.5f), Half.Epsilon, Half.NaN], [2, 2]),
-            ["bf16"] = bf.To(ScalarType.BFloat16),
-            ["i64"] = Tensor.FromSpan<long>([long.MinValue, long.MaxValue, 0, -1], [1, 4]),
-            ["i32"] = Tensor.FromSpan<int>([int.MinValue, int.MaxValue, 7], [3]),
-            ["i16"] = Tensor.FromSpan<short>([short.MinValue, short.MaxValue, -2], [3, 1]),
-            ["i8"] = Tensor.FromSpan<sbyte>([sbyte.MinValue, sbyte.MaxValue, 0], [3]),
-            ["u8"] = Tensor.FromSpan<byte>([0, 255, 17, 1], [2, 1, 2]),
-            ["bool"] = Tensor.FromSpan<bool>([true, false, true], [3]),
-            ["scalar_f32"] = Tensor.Scalar(3.25f),
-            ["scalar_i64"] = Tensor.Scalar(-9L),
-            ["empty_f32"] = Tensor.Empty([0, 3]),
-            ["empty_i64"] = Tensor.Empty([2, 0], ScalarType.Int64),
-            ["empty_1d_bool"] = Tensor.Empty([0], ScalarType.Bool),
+            ["f32"] = TensorData.Of<float>([1.5f, -0f, float.NaN, float.PositiveInfinity, float.Epsilon, -3e38f], 2, 3),
+            ["f64"] = TensorData.Of<double>([Math.PI, double.MinValue, -0d, double.Epsilon], 4),
+            ["f16"] = TensorData.Of<Half>([Half.MaxValue, (Half)(-0.5f), Half.Epsilon, Half.NaN], 2, 2),
+            ["bf16"] = bf.to(ScalarType.BFloat16),
+            ["i64"] = TensorData.Of<long>([long.MinValue, long.MaxValue, 0, -1], 1, 4),
+            ["i32"] = TensorData.Of<int>([int.MinValue, int.MaxValue, 7], 3),
+            ["i16"] = TensorData.Of<short>([short.MinValue, short.MaxValue, -2], 3, 1),
+            ["i8"] = TensorData.Of<sbyte>([sbyte.MinValue, sbyte.MaxValue, 0], 3),
+            ["u8"] = TensorData.Of<byte>([0, 255, 17, 1], 2, 1, 2),
+            ["bool"] = TensorData.Of<bool>([true, false, true], 3),
+            ["scalar_f32"] = torch.tensor(3.25f),
+            ["scalar_i64"] = torch.tensor(-9L),
+            ["empty_f32"] = torch.empty(0, 3),
+            ["empty_i64"] = torch.empty(new long[] { 2, 0 }, ScalarType.Int64),
+            ["empty_1d_bool"] = torch.empty(new long[] { 0 }, ScalarType.Bool),
         };
     }
 
@@ -39,30 +41,30 @@ public class SafeTensorsRoundTripTests
     /// <summary>Asserts same dtype, shape and bit-identical elements (NaN and -0 included).</summary>
     internal static void AssertIdentical(Tensor expected, Tensor actual, string name)
     {
-        Assert.AreEqual(expected.DType, actual.DType, $"{name}: dtype");
-        CollectionAssert.AreEqual(expected.Shape, actual.Shape, $"{name}: shape");
-        switch (expected.DType)
+        Assert.AreEqual(expected.dtype, actual.dtype, $"{name}: dtype");
+        CollectionAssert.AreEqual(expected.shape, actual.shape, $"{name}: shape");
+        switch (expected.dtype)
         {
             case ScalarType.Float32: Bits<float, int>(); break;
             case ScalarType.Float64: Bits<double, long>(); break;
             case ScalarType.Float16: Bits<Half, short>(); break;
             case ScalarType.BFloat16:
-                using (var e = expected.To(ScalarType.Float32))
-                using (var a = actual.To(ScalarType.Float32))
-                    CollectionAssert.AreEqual(MemoryMarshal.Cast<float, int>(e.ToArray<float>()).ToArray(), MemoryMarshal.Cast<float, int>(a.ToArray<float>()).ToArray(), name);
+                using (var e = expected.to(ScalarType.Float32))
+                using (var a = actual.to(ScalarType.Float32))
+                    CollectionAssert.AreEqual(MemoryMarshal.Cast<float, int>(TensorData.ToArray<float>(e)).ToArray(), MemoryMarshal.Cast<float, int>(TensorData.ToArray<float>(a)).ToArray(), name);
                 break;
             case ScalarType.Int64: Same<long>(); break;
             case ScalarType.Int32: Same<int>(); break;
             case ScalarType.Int16: Same<short>(); break;
             case ScalarType.Int8: Same<sbyte>(); break;
-            case ScalarType.UInt8: Same<byte>(); break;
+            case ScalarType.Byte: Same<byte>(); break;
             case ScalarType.Bool: Same<bool>(); break;
-            default: Assert.Fail($"{name}: untested dtype {expected.DType}"); break;
+            default: Assert.Fail($"{name}: untested dtype {expected.dtype}"); break;
         }
 
         void Bits<T, TBits>() where T : unmanaged where TBits : unmanaged =>
-            CollectionAssert.AreEqual(MemoryMarshal.Cast<T, TBits>(expected.ToArray<T>()).ToArray(), MemoryMarshal.Cast<T, TBits>(actual.ToArray<T>()).ToArray(), name);
-        void Same<T>() where T : unmanaged => CollectionAssert.AreEqual(expected.ToArray<T>(), actual.ToArray<T>(), name);
+            CollectionAssert.AreEqual(MemoryMarshal.Cast<T, TBits>(TensorData.ToArray<T>(expected)).ToArray(), MemoryMarshal.Cast<T, TBits>(TensorData.ToArray<T>(actual)).ToArray(), name);
+        void Same<T>() where T : unmanaged => CollectionAssert.AreEqual(TensorData.ToArray<T>(expected), TensorData.ToArray<T>(actual), name);
     }
 
     private static void AssertRoundTrip(Dictionary<string, Tensor> original, SafeTensorsFile loaded)
@@ -135,7 +137,7 @@ public class SafeTensorsRoundTripTests
             finally { DisposeAll(original.Values); }
 
             // A failing save (reserved name) leaves the previous file and no temporary behind.
-            using var x = Tensor.Scalar(1f);
+            using var x = torch.tensor(1f);
             Assert.ThrowsExactly<ArgumentException>(() => SafeTensors.Save(path, new Dictionary<string, Tensor> { ["__metadata__"] = x }));
             Assert.AreEqual(1, dir.GetFiles().Length);
             using var still = SafeTensors.Load(path);
@@ -151,8 +153,8 @@ public class SafeTensorsRoundTripTests
         const int n = 5_000_000 + 3;
         var values = new float[n];
         for (int i = 0; i < n; i++) values[i] = i * 0.25f - 7f;
-        using var big = Tensor.FromSpan<float>(values, [n]);
-        using var flags = Tensor.FromSpan<bool>(values.Select(v => v > 0).ToArray(), [n]);
+        using var big = TensorData.Of<float>(values, n);
+        using var flags = TensorData.Of<bool>(values.Select(v => v > 0).ToArray(), n);
         var tensors = new Dictionary<string, Tensor> { ["big"] = big, ["flags"] = flags };
         using var ms = new MemoryStream();
         SafeTensors.Save(ms, tensors);
@@ -166,21 +168,21 @@ public class SafeTensorsRoundTripTests
     [TestMethod]
     public void NonContiguousTensorIsWrittenInLogicalOrder()
     {
-        using var m = Tensor.FromSpan<float>([1, 2, 3, 4, 5, 6], [2, 3]);
-        using var t = m.T();
+        using var m = TensorData.Of<float>([1, 2, 3, 4, 5, 6], 2, 3);
+        using var t = m.t();
         using var ms = new MemoryStream();
         SafeTensors.Save(ms, new Dictionary<string, Tensor> { ["t"] = t });
         ms.Position = 0;
         using var loaded = SafeTensors.Load(ms);
-        CollectionAssert.AreEqual(new long[] { 3, 2 }, loaded.Tensors["t"].Shape);
-        CollectionAssert.AreEqual(new float[] { 1, 4, 2, 5, 3, 6 }, loaded.Tensors["t"].ToArray<float>());
+        CollectionAssert.AreEqual(new long[] { 3, 2 }, loaded.Tensors["t"].shape);
+        CollectionAssert.AreEqual(new float[] { 1, 4, 2, 5, 3, 6 }, TensorData.ToArray<float>(loaded.Tensors["t"]));
     }
 
     [TestMethod]
     public void WritesTheExactBytesOfTheFormat()
     {
-        using var a = Tensor.FromSpan<float>([1f, 2f], [2]);
-        using var b = Tensor.Scalar((sbyte)-1);
+        using var a = TensorData.Of<float>([1f, 2f], 2);
+        using var b = torch.tensor((sbyte)-1);
         using var ms = new MemoryStream();
         // Inserted out of order: the writer sorts by name.
         SafeTensors.Save(ms, new Dictionary<string, Tensor> { ["b"] = b, ["a"] = a }, new Dictionary<string, string> { ["fmt"] = "pt" });
@@ -210,43 +212,43 @@ public class SafeTensorsRoundTripTests
     [TestMethod]
     public void FileOwnsTensorsUntilTakenAndIgnoresDisposeScopes()
     {
-        using var a = Tensor.FromSpan<float>([1f, 2f], [2]);
-        using var b = Tensor.Scalar(5L);
+        using var a = TensorData.Of<float>([1f, 2f], 2);
+        using var b = torch.tensor(5L);
         using var ms = new MemoryStream();
         SafeTensors.Save(ms, new Dictionary<string, Tensor> { ["a"] = a, ["b"] = b });
 
-        long live = TorchRuntime.LiveTensorCount;
+        long live = Tensor.TotalCount;
         SafeTensorsFile file;
-        using (DisposeScope.Open())
+        using (torch.NewDisposeScope())
         {
             ms.Position = 0;
             file = SafeTensors.Load(ms);
         }
-        Assert.IsFalse(file.Tensors["a"].IsDisposed, "a dispose scope around Load does not free the file's tensors");
+        Assert.IsFalse(file.Tensors["a"].IsInvalid, "a dispose scope around Load does not free the file's tensors");
         var taken = file.Take("b");
         Assert.IsFalse(file.Tensors.ContainsKey("b"));
         Assert.ThrowsExactly<KeyNotFoundException>(() => file.Take("b"));
         var aTensor = file.Tensors["a"];
         file.Dispose();
-        Assert.IsTrue(aTensor.IsDisposed);
-        Assert.IsFalse(taken.IsDisposed);
-        Assert.AreEqual(5L, taken.Item<long>());
+        Assert.IsTrue(aTensor.IsInvalid);
+        Assert.IsFalse(taken.IsInvalid);
+        Assert.AreEqual(5L, taken.item<long>());
         taken.Dispose();
-        Assert.AreEqual(live, TorchRuntime.LiveTensorCount, "no tensor leaked");
+        Assert.AreEqual(live, Tensor.TotalCount, "no tensor leaked");
 
         ms.Position = 0;
         using var again = SafeTensors.Load(ms);
         var all = again.TakeAll();
         Assert.AreEqual(0, again.Tensors.Count);
         DisposeAll(all.Values);
-        Assert.AreEqual(live, TorchRuntime.LiveTensorCount);
+        Assert.AreEqual(live, Tensor.TotalCount);
     }
 
     [TestMethod]
     public void RejectsReservedNameAndDisposedTensorOnSave()
     {
         using var ms = new MemoryStream();
-        var t = Tensor.Scalar(1f);
+        var t = torch.tensor(1f);
         var ex = Assert.ThrowsExactly<ArgumentException>(() => SafeTensors.Save(ms, new Dictionary<string, Tensor> { ["__metadata__"] = t }));
         StringAssert.Contains(ex.Message, "reserved");
         t.Dispose();
@@ -257,13 +259,14 @@ public class SafeTensorsRoundTripTests
     [TestMethod]
     public void LoadsOntoCudaWhenAvailable()
     {
-        if (!TorchRuntime.CudaAvailable) Assert.Inconclusive("skipped: no CUDA device in this libtorch build or machine");
-        using var a = Tensor.FromSpan<float>([1f, 2f, 3f], [3], Device.Cuda());
+        if (!torch.cuda.is_available()) Assert.Inconclusive("skipped: no CUDA device in this libtorch build or machine");
+        using var cpu = TensorData.Of<float>([1f, 2f, 3f], 3);
+        using var a = cpu.cuda();
         using var ms = new MemoryStream();
         SafeTensors.Save(ms, new Dictionary<string, Tensor> { ["a"] = a });
         ms.Position = 0;
-        using var loaded = SafeTensors.Load(ms, Device.Cuda());
-        Assert.IsTrue(loaded.Tensors["a"].Device.IsCuda);
-        CollectionAssert.AreEqual(new float[] { 1, 2, 3 }, loaded.Tensors["a"].ToArray<float>());
+        using var loaded = SafeTensors.Load(ms, torch.CUDA);
+        Assert.IsTrue(loaded.Tensors["a"].device_type == DeviceType.CUDA);
+        CollectionAssert.AreEqual(new float[] { 1, 2, 3 }, TensorData.ToArray<float>(loaded.Tensors["a"]));
     }
 }

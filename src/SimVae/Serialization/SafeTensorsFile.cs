@@ -1,4 +1,6 @@
-namespace SimVae.Torch.Serialization;
+using static TorchSharp.torch;
+
+namespace SimVae.Serialization;
 
 /// <summary>
 /// The tensors and metadata read from a safetensors file. It owns the tensors: disposing it disposes every

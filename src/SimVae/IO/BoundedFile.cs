@@ -1,4 +1,4 @@
-namespace SimVae.Torch.Serialization;
+namespace SimVae.IO;
 
 /// <summary>
 /// Opens and reads input files without trusting them: only regular files (a folder, pipe or device — also through a

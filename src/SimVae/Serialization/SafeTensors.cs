@@ -2,8 +2,11 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using SimVae.IO;
+using TorchSharp;
+using static TorchSharp.torch;
 
-namespace SimVae.Torch.Serialization;
+namespace SimVae.Serialization;
 
 /// <summary>
 /// Reads and writes the safetensors format (https://github.com/huggingface/safetensors): an 8-byte
@@ -52,11 +55,12 @@ public static class SafeTensors
             string name = names[i] ?? throw new ArgumentException("a tensor name is null", nameof(tensors));
             if (name == MetadataKey) throw new ArgumentException($"'{MetadataKey}' is reserved for metadata and cannot name a tensor", nameof(tensors));
             var tensor = tensors[name] ?? throw new ArgumentException($"tensor '{name}' is null", nameof(tensors));
-            var dtype = tensor.DType;
-            var shape = tensor.Shape;
+            ObjectDisposedException.ThrowIf(tensor.IsInvalid, tensor);
+            var dtype = tensor.dtype;
+            var shape = tensor.shape;
             long count = 1;
             foreach (var s in shape) count = checked(count * s);
-            plan[i] = (name, tensor, dtype, shape, checked(count * dtype.ElementSize()));
+            plan[i] = (name, tensor, dtype, shape, checked(count * SafeTensorsDType.ElementSize(dtype)));
         }
 
         var header = new ArrayBufferWriter<byte>();
@@ -101,7 +105,7 @@ public static class SafeTensors
         Span<byte> spaces = stackalloc byte[8];
         spaces.Fill((byte)' ');
         stream.Write(spaces[..padding]);
-        foreach (var p in plan) TensorBytes.WriteTo(p.Tensor, p.Bytes, stream);
+        foreach (var p in plan) TensorBytes.WriteTo(p.Tensor, stream);
         stream.Flush();
     }
 
@@ -151,12 +155,11 @@ public static class SafeTensors
             {
                 var tensor = tensors[name];
                 Text(name);
-                Text(SafeTensorsDType.ToName(tensor.DType));
-                Text(string.Join(",", tensor.Shape));
-                long bytes = tensor.NumberOfElements * tensor.DType.ElementSize();
-                BinaryPrimitives.WriteInt64LittleEndian(number, bytes);
+                Text(SafeTensorsDType.ToName(tensor.dtype));
+                Text(string.Join(",", tensor.shape));
+                BinaryPrimitives.WriteInt64LittleEndian(number, tensor.numel() * tensor.ElementSize);
                 hashing.Write(number);
-                TensorBytes.WriteTo(tensor, bytes, hashing);
+                TensorBytes.WriteTo(tensor, hashing);
             }
         }
         return Convert.ToHexStringLower(sha.Hash!);
@@ -277,17 +280,19 @@ public static class SafeTensors
         return buffer;
     }
 
-    private static unsafe Tensor ReadDirect(Stream stream, SafeTensorsEntry e, Func<string, InvalidDataException> fail)
+    private static Tensor ReadDirect(Stream stream, SafeTensorsEntry e, Func<string, InvalidDataException> fail)
     {
-        var tensor = Tensor.Empty(e.Shape, e.DType);
+        var tensor = torch.empty(e.Shape, e.DType);
         try
         {
-            byte* p = TensorBytes.DataPointer(tensor, e.ByteLength);
-            long read = TensorBytes.ReadInto(stream, p, e.ByteLength);
+            long read = TensorBytes.ReadInto(stream, tensor);
             if (read < e.ByteLength) throw Truncated(e, read, fail);
             if (e.DType == ScalarType.Bool)
-                for (long offset = 0; offset < e.ByteLength; offset += BufferedChunk)
-                    CheckBools(new ReadOnlySpan<byte>(p + offset, (int)Math.Min(BufferedChunk, e.ByteLength - offset)), e, fail);
+                TensorBytes.ForEachChunk(tensor, span =>
+                {
+                    CheckBools(span, e, fail);
+                    return true;
+                });
             return tensor;
         }
         catch
@@ -297,7 +302,7 @@ public static class SafeTensors
         }
     }
 
-    private static unsafe Tensor ReadBuffered(Stream stream, SafeTensorsEntry e, Func<string, InvalidDataException> fail)
+    private static Tensor ReadBuffered(Stream stream, SafeTensorsEntry e, Func<string, InvalidDataException> fail)
     {
         var chunks = new List<byte[]>();
         long read = 0;
@@ -310,14 +315,20 @@ public static class SafeTensors
             if (e.DType == ScalarType.Bool) CheckBools(chunk, e, fail);
             chunks.Add(chunk);
         }
-        var tensor = Tensor.Empty(e.Shape, e.DType);
-        byte* p = TensorBytes.DataPointer(tensor, e.ByteLength);
-        long offset = 0;
-        foreach (var chunk in chunks)
+        var tensor = torch.empty(e.Shape, e.DType);
+        int index = 0, offset = 0;
+        TensorBytes.ForEachChunk(tensor, span =>
         {
-            chunk.CopyTo(new Span<byte>(p + offset, chunk.Length));
-            offset += chunk.Length;
-        }
+            while (!span.IsEmpty)
+            {
+                int n = Math.Min(span.Length, chunks[index].Length - offset);
+                chunks[index].AsSpan(offset, n).CopyTo(span);
+                span = span[n..];
+                offset += n;
+                if (offset == chunks[index].Length) (index, offset) = (index + 1, 0);
+            }
+            return true;
+        });
         return tensor;
     }
 
@@ -333,8 +344,8 @@ public static class SafeTensors
     /// <summary>Moves a freshly read CPU tensor to <paramref name="device"/> and takes it out of any dispose scope (the file owns it).</summary>
     private static Tensor Place(Tensor cpu, Device? device)
     {
-        if (device is not { IsCuda: true } d) return cpu.DetachFromScope();
-        using (cpu) return cpu.To(d).DetachFromScope();
+        if (device is null || device.type == DeviceType.CPU) return cpu.DetachFromDisposeScope();
+        using (cpu) return cpu.to(device).DetachFromDisposeScope();
     }
 
     private static Func<string, InvalidDataException> Failure(string source) =>

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 
-namespace SimVae.Torch.Tests.Serialization;
+namespace SimVae.Tests.Serialization;
 
 /// <summary>Hand-built safetensors bytes and stream wrappers for the serialization tests.</summary>
 internal static class SafeTensorsTestData
