@@ -6,7 +6,7 @@
 using System.Globalization;
 using SimVae.Evaluation;
 using SimVae.Evaluation.Comparison;
-using SimVae.Torch;
+using SimVae.Engine;
 
 var values = new Dictionary<string, string>();
 for (int i = 0; i < args.Length; i++)
@@ -22,7 +22,7 @@ string Get(string name, string fallback) => values.GetValueOrDefault(name, fallb
 int Int(string name, int fallback) => int.Parse(Get(name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
 
 int threads = Int("threads", Environment.ProcessorCount);
-TorchRuntime.SetThreads(threads, 1);
+TorchRuntime.SetThreads(threads);
 var defaults = new ComparisonOptions();
 var options = new ComparisonOptions
 {

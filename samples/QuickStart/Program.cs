@@ -6,8 +6,9 @@ using System.Globalization;
 using SimVae.Data;
 using SimVae.Evaluation;
 using SimVae.Methods;
-using SimVae.Torch;
+using SimVae.Engine;
 using SimVae.Training;
+using static TorchSharp.torch;
 
 int epochs = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 2;
 string method = args.Length > 1 ? args[1] : "simvae";
@@ -17,12 +18,10 @@ SslOptions options = SslMethods.Defaults(method);
 TorchRuntime.EnsureDefaultThreads();
 var train = FashionMnist.Load(DataSplit.Train);
 var test = FashionMnist.Load(DataSplit.Test);
-if (TorchRuntime.UsesReferenceBlas)
-    Console.WriteLine($"warning: libtorch uses the reference BLAS ({TorchRuntime.BlasLibrary}); training will be ~20x slower. Install OpenBLAS: apt-get install libopenblas0-pthread");
 Console.WriteLine($"FashionMNIST: {train.Count} training and {test.Count} test images; libtorch {TorchRuntime.TorchVersion}, {TorchRuntime.Threads} threads");
 Console.WriteLine($"Training {options.MethodName} for {epochs} epoch(s), {options.BatchImages} images × {options.Views} views per step, d = {options.LatentDim}");
 
-var trainer = new Trainer(new TrainerOptions { Epochs = epochs, Device = Device.Auto, LogEvery = 200 });
+var trainer = new Trainer(new TrainerOptions { Epochs = epochs, Device = Devices.Auto, LogEvery = 200 });
 trainer.Progress += p => Console.WriteLine(
     $"  step {p.Step,6}/{p.TotalSteps}  epoch {p.Epoch}  " +
     string.Join("  ", p.Losses.Select(kv => $"{kv.Key} {kv.Value,10:F2}")) + $"  {p.ViewsPerSecond,7:F0} views/s");
@@ -33,20 +32,18 @@ Console.WriteLine($"Trained in {clock.Elapsed.TotalSeconds:F0} s");
 
 Tensor Features(ImageDataset data)
 {
+    using var scope = NewDisposeScope();
+    using var noGrad = no_grad();
     var rows = new List<Tensor>();
-    using (Autograd.NoGrad())
-        for (int start = 0; start < data.Count; start += 1000)
-        {
-            using var scope = DisposeScope.Open();
-            var images = data.ToTensor(Enumerable.Range(start, Math.Min(1000, data.Count - start)).ToArray(), Device.Auto);
-            rows.Add(model.Encode(images).DetachFromScope());
-        }
-    var all = Tensor.Cat(rows.ToArray());
-    rows.ForEach(r => r.Dispose());
-    return all;
+    for (int start = 0; start < data.Count; start += 1000)
+    {
+        var images = data.ToTensor(Enumerable.Range(start, Math.Min(1000, data.Count - start)).ToArray(), Devices.Auto);
+        rows.Add(model.Encode(images).cpu());
+    }
+    return cat(rows, 0).MoveToOuterDisposeScope();
 }
 
-model.Eval();
+model.eval();
 using var trainFeatures = Features(train);
 using var testFeatures = Features(test);
 foreach (int k in new[] { 1, 5, 10, 20 })

@@ -3,7 +3,8 @@ using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Numerics;
 using SimVae.Methods;
-using SimVae.Torch;
+using SimVae.Engine;
+using TorchSharp;
 
 namespace SimVae.Cli;
 
@@ -89,7 +90,7 @@ internal static class CommonOptions
         var o = new Option<string>("--precision")
         {
             Description = "Training precision: auto (bf16 where the CPU has native bfloat16 and bf16 is known to be as accurate, else fp32; `simvae info` shows the choice), " +
-                          "fp32, bf16 (matrix products in bfloat16 via autocast; tens of times slower on CPUs without AVX512_BF16/AMX), " +
+                          "fp32, bf16 (linear layers and convolutions in bfloat16 with float32 master weights; tens of times slower on CPUs without AVX512_BF16/AMX), " +
                           "bf16-emulated (bf16 numerics at fp32 speed, to check accuracy on any CPU)",
             DefaultValueFactory = _ => "auto",
         };
@@ -98,10 +99,10 @@ internal static class CommonOptions
     }
 
     /// <summary>Warns once on stderr when bf16 is asked for on a CPU that has no native bfloat16 (it still runs).</summary>
-    public static void WarnIfSlowPrecision(CliOutput output, Torch.Precision precision, Device device)
+    public static void WarnIfSlowPrecision(CliOutput output, Engine.Precision precision, torch.Device device)
     {
-        if (precision == Torch.Precision.BFloat16 && !device.IsCuda && !CpuFeatures.NativeBFloat16 && !output.Quiet)
-            output.Error.WriteLine($"simvae: warning: --precision bf16 on a CPU without native bfloat16 ({CpuFeatures.Describe()}): libtorch emulates it tens of times slower than fp32; bf16-emulated gives the same numerics at fp32 speed");
+        if (precision == Engine.Precision.BFloat16 && !device.IsCuda() && !CpuFeatures.NativeBFloat16 && !output.Quiet)
+            output.Error.WriteLine($"simvae: warning: --precision bf16 on a CPU without native bfloat16 ({CpuFeatures.Describe()}): libtorch runs it tens of times slower than fp32; bf16-emulated gives the same numerics at fp32 speed");
     }
 
     public static Option<int> BatchSize(int defaultValue, string description)
@@ -116,17 +117,17 @@ internal static class CommonOptions
     };
 
     /// <summary>Parses a device name without touching libtorch for "cpu".</summary>
-    public static Device ParseDevice(string text) =>
-        string.Equals(text.Trim(), "cpu", StringComparison.OrdinalIgnoreCase) ? Torch.Device.Cpu : Torch.Device.Parse(text);
+    public static torch.Device ParseDevice(string text) =>
+        string.Equals(text.Trim(), "cpu", StringComparison.OrdinalIgnoreCase) ? torch.CPU : Devices.Parse(text);
 
     /// <summary>Resolves a device and checks that it exists.</summary>
-    public static Device ResolveDevice(string text)
+    public static torch.Device ResolveDevice(string text)
     {
         var device = ParseDevice(text);
-        if (device.IsCuda)
+        if (device.IsCuda())
         {
             int count = TorchRuntime.CudaDeviceCount;
-            int index = Math.Max(0, device.Index);
+            int index = Math.Max(0, (int)device.index);
             if (count == 0)
                 throw new CliException(ExitCodes.Device, $"--device {text}: no CUDA device is usable (this libtorch {(TorchRuntime.TorchVersion)} sees none); use --device cpu");
             if (index >= count)

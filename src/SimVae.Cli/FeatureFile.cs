@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
 using SimVae.Featurization;
-using SimVae.Torch.Serialization;
+using SimVae.IO;
 
 namespace SimVae.Cli;
 

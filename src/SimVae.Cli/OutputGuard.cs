@@ -1,4 +1,4 @@
-using SimVae.Torch.Serialization;
+using SimVae.IO;
 
 namespace SimVae.Cli;
 

@@ -3,8 +3,9 @@ using System.CommandLine.Help;
 using System.Text.Json;
 using SimVae.Cli.Commands;
 using SimVae.Data;
-using SimVae.Torch;
-using SimVae.Torch.Distributed;
+using System.Runtime.InteropServices;
+using SimVae.Distributed;
+using SimVae.Engine;
 using SimVae.Training;
 using Spectre.Console;
 
@@ -102,7 +103,7 @@ internal static class SimVaeCli
         }
         try
         {
-            if (parse.GetValue(threads) is { } n) TorchRuntime.SetThreads(n, 1);
+            if (parse.GetValue(threads) is { } n) TorchRuntime.SetThreads(n);
             return parse.Invoke(new InvocationConfiguration
             {
                 Output = stdout,
@@ -125,7 +126,8 @@ internal static class SimVaeCli
         TrainingDivergedException => (ExitCodes.Diverged, $"training diverged: {e.Message}"),
         FileNotFoundException f => (ExitCodes.Input, f.FileName is { } file && !f.Message.Contains(file, StringComparison.Ordinal) ? $"{f.Message} ({file})" : f.Message),
         DirectoryNotFoundException or InvalidDataException or DataSetFormatException or UnauthorizedAccessException or IOException => (ExitCodes.Input, e.Message),
-        TorchException => (ExitCodes.Device, $"libtorch: {e.Message}"),
+        EngineUnavailableException => (ExitCodes.Device, e.Message),
+        ExternalException => (ExitCodes.Device, $"libtorch: {e.Message}"),
         DistributedException => (ExitCodes.Device, $"distributed training: {e.Message}"),
         DllNotFoundException => (ExitCodes.Device, e.Message),
         ArgumentException a => (ExitCodes.Usage, a.ParamName is { } p ? a.Message.Replace($" (Parameter '{p}')", "", StringComparison.Ordinal) : a.Message),

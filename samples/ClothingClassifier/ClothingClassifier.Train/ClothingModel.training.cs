@@ -4,7 +4,7 @@ using SimVae.Bundles;
 using SimVae.Featurization;
 using SimVae.Methods;
 using SimVae.Samples;
-using SimVae.Torch;
+using SimVae.Engine;
 using SimVae.Training;
 
 namespace ClothingClassifier;
@@ -20,7 +20,7 @@ public static partial class ClothingModel
     /// <summary>Builds the pipeline: SimVAE (the authors' FashionMNIST setting) → features → kNN classifier.</summary>
     public static Pipeline BuildPipeline(int epochs) => new(
         Featurizer: new SimVaeOptions(),          // MLP encoder/decoder, d = 10, J = 2 views, Adam 8e-5
-        Training: new TrainerOptions { Epochs = epochs, Device = Device.Auto, LogEvery = 50 },
+        Training: new TrainerOptions { Epochs = epochs, Device = Devices.Auto, LogEvery = 50 },
         Neighbours: 20);
 
     /// <summary>Trains the pipeline: the featurizer on the images, then the classifier on their features and labels.</summary>

@@ -4,7 +4,7 @@ using SimVae.Bundles;
 using SimVae.Featurization;
 using SimVae.Methods;
 using SimVae.Samples;
-using SimVae.Torch;
+using SimVae.Engine;
 using SimVae.Training;
 
 namespace FlipDetector;
@@ -23,7 +23,7 @@ public static partial class FlipModel
     /// </summary>
     public static Pipeline BuildPipeline(int epochs) => new(
         Featurizer: new SimVaeOptions(),          // MLP encoder/decoder, d = 10, J = 2 views, Adam 8e-5
-        Training: new TrainerOptions { Epochs = epochs, Device = Device.Auto, LogEvery = 50 },
+        Training: new TrainerOptions { Epochs = epochs, Device = Devices.Auto, LogEvery = 50 },
         Neighbours: 20);
 
     /// <summary>Trains the pipeline: the featurizer on the images (labels unused), then the classifier on features and labels.</summary>

@@ -3,7 +3,8 @@ using System.Diagnostics;
 using System.Globalization;
 using SimVae.Evaluation;
 using SimVae.Evaluation.Comparison;
-using SimVae.Torch;
+using SimVae.Engine;
+using TorchSharp;
 using SimVae.Training;
 using Spectre.Console;
 
@@ -92,7 +93,7 @@ internal static class CompareCommand
     {
         int runs = options.Methods.Count * options.Seeds.Count;
         output.Info($"Comparing [bold]{CliOutput.E(string.Join(", ", options.Methods))}[/] on {CliOutput.E(options.DataSet)} with seeds {CliOutput.E(string.Join(", ", options.Seeds))} " +
-                    $"({runs} runs, {(options.MaxSteps is { } s ? $"{s} steps" : $"{options.Epochs} epoch(s)")} each) on {CliOutput.E(options.Device)}; report in '{CliOutput.E(options.OutputFolder)}'");
+                    $"({runs} runs, {(options.MaxSteps is { } s ? $"{s} steps" : $"{options.Epochs} epoch(s)")} each) on {CliOutput.E(options.Device.Name())}; report in '{CliOutput.E(options.OutputFolder)}'");
         var clock = Stopwatch.StartNew();
         ComparisonResult result;
         try

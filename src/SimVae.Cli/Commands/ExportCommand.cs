@@ -39,7 +39,7 @@ internal static class ExportCommand
             var options = Options(r.GetValue(pixelType)!, r.GetValue(inputScale), r.GetValue(inputName)!, r.GetValue(outputName)!);
             new OutputGuard().Input("--model", modelPath).Output("--output", path).Check(output);
             var clock = Stopwatch.StartNew();
-            using var featurizer = FeaturizeCommand.LoadFeaturizer(modelPath, Torch.Device.Cpu);
+            using var featurizer = FeaturizeCommand.LoadFeaturizer(modelPath, TorchSharp.torch.CPU);
             try
             {
                 OnnxExporter.Export(featurizer, path, options);

@@ -64,7 +64,7 @@ internal static class FeaturizeCommand
     }
 
     /// <summary>Loads a bundle into a featurizer, turning a missing or invalid file into an input error.</summary>
-    internal static Featurizer LoadFeaturizer(string path, Torch.Device device)
+    internal static Featurizer LoadFeaturizer(string path, TorchSharp.torch.Device device)
     {
         try
         {

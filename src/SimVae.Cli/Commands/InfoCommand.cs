@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using SimVae.Bundles;
-using SimVae.Torch;
+using SimVae.Engine;
 using Spectre.Console;
 
 namespace SimVae.Cli.Commands;
@@ -17,12 +17,13 @@ internal static class InfoCommand
         command.SetAction(r =>
         {
             TorchRuntime.EnsureDefaultThreads();
-            var auto = PrecisionPolicy.Resolve(Precision.Auto, Device.Auto);
+            var device = Devices.Auto;
+            var auto = PrecisionPolicy.Resolve(Precision.Auto, device);
             var runtime = new RuntimeInfo(
                 ModelBundle.CurrentLibraryVersion, TorchRuntime.TorchVersion, TorchRuntime.Threads, Environment.ProcessorCount,
-                TorchRuntime.CudaDeviceCount, TorchRuntime.BlasLibrary, TorchRuntime.UsesReferenceBlas, RuntimeInformation.FrameworkDescription, RuntimeInformation.OSDescription, RuntimeInformation.ProcessArchitecture.ToString(),
-                new BFloat16Info(CpuFeatures.Avx512Bf16, CpuFeatures.AmxBf16, CpuFeatures.NativeBFloat16, PrecisionPolicy.Name(auto), PrecisionPolicy.ExplainAuto(Device.Auto),
-                    TorchRuntime.DefaultThreads(Environment.ProcessorCount, auto == Precision.BFloat16) is var (intra, blas) ? $"{intra} libtorch, {blas} BLAS" : ""));
+                TorchRuntime.CudaDeviceCount, RuntimeInformation.FrameworkDescription, RuntimeInformation.OSDescription, RuntimeInformation.ProcessArchitecture.ToString(),
+                new BFloat16Info(CpuFeatures.Avx512Bf16, CpuFeatures.AmxBf16, CpuFeatures.NativeBFloat16, PrecisionPolicy.Name(auto), PrecisionPolicy.ExplainAuto(device),
+                    $"{TorchRuntime.DefaultThreads(Environment.ProcessorCount)} libtorch"));
             BundleInfo? bundleInfo = null;
             if (r.GetValue(model) is { } path)
             {
@@ -52,8 +53,6 @@ internal static class InfoCommand
                 grid.AddRow("bfloat16", CliOutput.E($"{CpuFeatures.Describe()}: native {(runtime.Bf16.Native ? "yes" : "no")}"));
                 grid.AddRow("precision auto", CliOutput.E($"{runtime.Bf16.AutoExplained}; default threads {runtime.Bf16.AutoThreads}"));
                 grid.AddRow("CUDA devices", runtime.CudaDevices == 0 ? "none" : runtime.CudaDevices.ToString());
-                grid.AddRow("BLAS", CliOutput.E(runtime.Blas.Length == 0 ? "unknown" : runtime.Blas) +
-                    (runtime.ReferenceBlas ? " [yellow](reference BLAS: training is ~20x slower; apt-get install libopenblas0-pthread)[/]" : ""));
                 grid.AddRow(".NET", CliOutput.E(runtime.DotNet));
                 grid.AddRow("OS", CliOutput.E($"{runtime.Os} ({runtime.Architecture})"));
                 output.Console.Write(new Panel(grid).Header("runtime"));
@@ -77,7 +76,7 @@ internal static class InfoCommand
         return command;
     }
 
-    internal sealed record RuntimeInfo(string SimVae, string Libtorch, int TorchThreads, int ProcessorCount, int CudaDevices, string Blas, bool ReferenceBlas,
+    internal sealed record RuntimeInfo(string SimVae, string Libtorch, int TorchThreads, int ProcessorCount, int CudaDevices,
         string DotNet, string Os, string Architecture, BFloat16Info Bf16);
 
     /// <summary>What the CPU offers for bfloat16 and what <c>--precision auto</c> picks here (with its thread default).</summary>

@@ -6,7 +6,7 @@ using System.Globalization;
 using SimVae.Bundles;
 using SimVae.Data;
 using SimVae.Methods;
-using SimVae.Torch;
+using SimVae.Engine;
 using SimVae.Training;
 using Spectre.Console;
 
@@ -93,11 +93,9 @@ internal static class TrainCommand
         long batchesPerEpoch = data.Count / options.BatchImages;
         long planned = trainerOptions.MaxSteps ?? trainerOptions.Epochs * batchesPerEpoch;
         output.Info($"Training [bold]{CliOutput.E(options.MethodName)}[/] ({CliOutput.E(options.Backbone)}, d = {options.LatentDim}, {options.BatchImages} images × {options.Views} views per step) " +
-                    $"on {CliOutput.E(data)} for {planned} steps on {CliOutput.E(trainerOptions.Device)}{CliOutput.E(DistributedLaunch.Describe(trainerOptions.DataParallel))} " +
+                    $"on {CliOutput.E(data)} for {planned} steps on {CliOutput.E(trainerOptions.Device.Name())}{CliOutput.E(DistributedLaunch.Describe(trainerOptions.DataParallel))} " +
                     $"in {PrecisionPolicy.Name(PrecisionPolicy.Resolve(trainerOptions.Precision, trainerOptions.Device))}" +
                     (resuming ? $", resuming from '{CliOutput.E(trainerOptions.CheckpointPath)}'" : ""));
-        if (!trainerOptions.Device.IsCuda && TorchRuntime.UsesReferenceBlas && !output.Quiet)
-            output.Error.WriteLine($"simvae: warning: libtorch uses the reference BLAS ({TorchRuntime.BlasLibrary}); training will be ~20x slower. Install OpenBLAS: apt-get install libopenblas0-pthread");
         var trainer = new Trainer(trainerOptions);
         CommonOptions.WarnIfSlowPrecision(output, trainer.Precision, trainerOptions.Device);
         trainer.Notice += message => { if (!output.Quiet) output.Error.WriteLine($"simvae: {message}"); };
@@ -151,7 +149,7 @@ internal static class TrainCommand
         ModelBundle.Save(bundlePath, model, DataFingerprint.Of(data));
         var seconds = clock.Elapsed.TotalSeconds;
         var result = new TrainResult("train", options.MethodName, data.Name, data.Count, last?.Step ?? 0, last?.TotalSteps ?? planned,
-            losses, last?.ViewsPerSecond, seconds, Path.GetFullPath(bundlePath), Path.GetFullPath(trainerOptions.CheckpointPath!), trainerOptions.Device.ToString(),
+            losses, last?.ViewsPerSecond, seconds, Path.GetFullPath(bundlePath), Path.GetFullPath(trainerOptions.CheckpointPath!), trainerOptions.Device.Name(),
             PrecisionPolicy.Name(trainer.Precision));
         output.Result(result, () =>
         {
@@ -191,8 +189,6 @@ internal static class TrainCommand
             Views = views ?? options.Views,
             LearningRate = learningRate ?? options.LearningRate,
         };
-        if (method == "simvae" && options.Views < 2) throw CliException.Usage("--method simvae needs --views of at least 2 (one view is --method vae)");
-        if (method is "vae" or "beta-vae" && options.Views != 1) throw CliException.Usage($"--method {method} uses one view per image; leave out --views");
         try
         {
             options.Validate();

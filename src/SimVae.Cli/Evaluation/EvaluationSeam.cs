@@ -9,7 +9,8 @@ using SimVae.Bundles;
 using SimVae.Data;
 using SimVae.Evaluation;
 using SimVae.Featurization;
-using SimVae.Torch;
+using SimVae.Engine;
+using TorchSharp;
 
 namespace SimVae.Cli.Evaluation;
 
@@ -20,7 +21,7 @@ namespace SimVae.Cli.Evaluation;
 /// <param name="Seed">Seed of the style tasks' transformations, the validation split, the MLP and the GMM.</param>
 /// <param name="Tasks">Task names to run (null: all that apply): "content" or a style task ("style_vflip", "style_position_x", ...).</param>
 /// <param name="Probes">Probes to run (null: all): "linear", "mlp", "knn", "gmm".</param>
-internal sealed record EvaluationSettings(int KMax, int BatchSize, Device Device, int Seed, IReadOnlyList<string>? Tasks, IReadOnlyList<string>? Probes = null);
+internal sealed record EvaluationSettings(int KMax, int BatchSize, torch.Device Device, int Seed, IReadOnlyList<string>? Tasks, IReadOnlyList<string>? Probes = null);
 
 /// <summary>One probe's score on one task.</summary>
 /// <param name="Task">Task name: "content" or "style_…".</param>

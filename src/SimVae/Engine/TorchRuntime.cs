@@ -14,10 +14,10 @@ public static class TorchRuntime
     /// Loads TorchSharp's native libraries (a no-op after the first success), so that a missing or unloadable backend
     /// fails here with its real cause rather than inside the first tensor operation.
     /// </summary>
-    /// <exception cref="InvalidOperationException">The libraries cannot be loaded; the message says why and what to do.</exception>
+    /// <exception cref="EngineUnavailableException">The libraries cannot be loaded; the message says why and what to do.</exception>
     public static void EnsureLoaded()
     {
-        if (LoadFailure.Value is { } failure) throw new InvalidOperationException(failure.Message, failure.InnerException);
+        if (LoadFailure.Value is { } failure) throw new EngineUnavailableException(failure.Message, failure.InnerException);
     }
 
     private static Exception? TryLoad()
@@ -29,7 +29,7 @@ public static class TorchRuntime
         }
         catch (Exception e)
         {
-            return new InvalidOperationException(Explain(e), e);
+            return new EngineUnavailableException(Explain(e), e);
         }
     }
 

@@ -1,3 +1,4 @@
+using SimVae.Engine;
 using SimVae.Optim;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -87,10 +88,11 @@ public sealed class OptimizerSetup : IDisposable
         if (list.Sum(g => g.Parameters.Count) == 0) throw new ArgumentException("the optimiser got no parameters", nameof(groups));
         optim.Optimizer optimizer = o.Optimizer switch
         {
-            OptimizerKind.Adam => optim.Adam(list.Select(g => new Adam.ParamGroup(g.Parameters, new Adam.Options { LearningRate = g.LearningRate })),
-                o.LearningRate, eps: o.AdamEpsilon, weight_decay: o.WeightDecay),
-            OptimizerKind.AdamW => optim.AdamW(list.Select(g => new AdamW.ParamGroup(g.Parameters, new AdamW.Options { LearningRate = g.LearningRate })),
-                o.LearningRate, eps: o.AdamEpsilon, weight_decay: o.WeightDecay),
+            // β = (0.9, 0.999) spelled out: TorchSharp's torch.optim.Adam/AdamW factories default β₂ to 0.99, not PyTorch's 0.999.
+            OptimizerKind.Adam => new FusedAdam(list.Select(g => new Adam.ParamGroup(g.Parameters, new Adam.Options { LearningRate = g.LearningRate })),
+                o.LearningRate, beta1: 0.9, beta2: 0.999, eps: o.AdamEpsilon, weightDecay: o.WeightDecay),
+            OptimizerKind.AdamW => new AdamW(list.Select(g => new AdamW.ParamGroup(g.Parameters, new AdamW.Options { LearningRate = g.LearningRate })),
+                o.LearningRate, beta1: 0.9, beta2: 0.999, eps: o.AdamEpsilon, weight_decay: o.WeightDecay),
             OptimizerKind.Sgd => optim.SGD(list.Select(g => new SGD.ParamGroup(g.Parameters, new SGD.Options { LearningRate = g.LearningRate })),
                 o.LearningRate, momentum: o.OptimizerMomentum, weight_decay: o.WeightDecay),
             // Biases and batch-norm parameters take neither the trust ratio nor weight decay (BYOL, Barlow Twins).
