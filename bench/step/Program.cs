@@ -1,17 +1,17 @@
 // One training step of the MLP 784→2000→500→500→20→500→500→2000→784 (ReLU between layers), batch 128,
 // Adam lr 1e-3, loss = BCE-with-logits (sum) against the random 0/1 input; plus per-operator call overhead.
+// The C# side runs on TorchSharp (libtorch 2.10) with the library's precision-aware layers (SimVae.Engine).
 // The same measurement in PyTorch: bench/python/step_reference.py. Driver: bench/step/run.sh.
 //
-// Usage: SimVae.Bench.Step [--threads N] [--blas M] [--warmup 20] [--steps 50] [--repeats 5] [--op-only] [--no-op] [--precision fp32|bf16|bf16-emulated]
-// Prints one line: "CSHARP threads=N blas=M precision=P step_ms=… fwd_ms=… bwd_ms=… opt_ms=… op_us=…" (medians).
+// Usage: SimVae.Bench.Step [--threads N] [--warmup 20] [--steps 50] [--repeats 5] [--op-only] [--no-op] [--precision fp32|bf16|bf16-emulated]
+// Prints one line: "CSHARP threads=N blas=1 precision=P step_ms=… fwd_ms=… bwd_ms=… opt_ms=… op_us=…" (medians).
 using System.Diagnostics;
 using System.Globalization;
-using SimVae.Torch;
-using SimVae.Torch.Nn;
-using SimVae.Torch.Optim;
-using F = SimVae.Torch.Functional;
+using SimVae.Engine;
+using TorchSharp;
+using static TorchSharp.torch;
 
-int threads = 2, blas = 1, warmup = 20, steps = 50, repeats = 5;
+int threads = 2, warmup = 20, steps = 50, repeats = 5;
 bool opOnly = false, noOp = false;
 var precision = Precision.Float32;
 for (int i = 0; i < args.Length; i++)
@@ -19,7 +19,6 @@ for (int i = 0; i < args.Length; i++)
     switch (args[i])
     {
         case "--threads": threads = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
-        case "--blas": blas = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--warmup": warmup = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--steps": steps = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--repeats": repeats = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
@@ -30,7 +29,7 @@ for (int i = 0; i < args.Length; i++)
     }
 }
 
-TorchRuntime.SetThreads(threads, blas);
+TorchRuntime.SetThreads(threads);
 TorchRuntime.ManualSeed(1234);
 var inv = CultureInfo.InvariantCulture;
 
@@ -39,30 +38,30 @@ double bestMs = double.NaN, stepMs = double.NaN, fwdMs = double.NaN, bwdMs = dou
 if (!opOnly)
 {
     long[] widths = [784, 2000, 500, 500, 20, 500, 500, 2000, 784];
-    var layers = new List<Module<Tensor, Tensor>>();
+    var layers = new List<nn.Module<Tensor, Tensor>>();
     for (int l = 0; l + 1 < widths.Length; l++)
     {
-        layers.Add(new Linear(widths[l], widths[l + 1]));
-        if (l + 2 < widths.Length) layers.Add(new ReLU());
+        layers.Add(new SimVae.Engine.Linear(widths[l], widths[l + 1]));
+        if (l + 2 < widths.Length) layers.Add(nn.ReLU());
     }
-    using var model = new Sequential(layers);
-    using var opt = new Adam(model.Parameters(), lr: 1e-3);
-    using var x = Tensor.Rand([128, 784]).Lt(0.5).To(ScalarType.Float32).DetachFromScope();
+    using var model = nn.Sequential(layers);
+    using var opt = new FusedAdam([new TorchSharp.Modules.Adam.ParamGroup { Parameters = model.parameters() }], lr: 1e-3);
+    using var x = rand(128, 784).lt(0.5).to(ScalarType.Float32);
 
     var sw = new Stopwatch();
     double tf = 0, tb = 0, to = 0;
     void Step()
     {
-        using var scope = DisposeScope.Open();
+        using var scope = NewDisposeScope();
         long t0 = Stopwatch.GetTimestamp();
         Tensor logits;
-        using (PrecisionPolicy.Open(precision, DeviceType.Cpu)) logits = model.Forward(x);
-        var loss = F.BinaryCrossEntropyWithLogits(Autocast.ToFloat32(logits), x, Reduction.Sum);
+        using (PrecisionPolicy.Open(precision)) logits = model.forward(x);
+        var loss = nn.functional.binary_cross_entropy_with_logits(MixedPrecision.ToFloat32(logits), x, reduction: nn.Reduction.Sum);
         long t1 = Stopwatch.GetTimestamp();
-        loss.Backward();
+        loss.backward();
         long t2 = Stopwatch.GetTimestamp();
-        opt.Step();
-        opt.ZeroGrad();
+        opt.step();
+        opt.zero_grad();
         long t3 = Stopwatch.GetTimestamp();
         tf += Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds;
         tb += Stopwatch.GetElapsedTime(t1, t2).TotalMilliseconds;
@@ -87,13 +86,13 @@ if (!opOnly)
 
 if (!noOp)
 {
-    using var a = Tensor.Ones([1]).DetachFromScope();
-    using var b = Tensor.Ones([1]).DetachFromScope();
+    using var a = ones(1);
+    using var b = ones(1);
     void OpLoop(int blocks)
     {
         for (int blk = 0; blk < blocks; blk++)
         {
-            using var scope = DisposeScope.Open();
+            using var scope = NewDisposeScope();
             for (int i = 0; i < 1000; i++) _ = a + b;
         }
     }
@@ -109,7 +108,7 @@ if (!noOp)
 }
 
 Console.WriteLine(string.Create(inv,
-    $"CSHARP threads={threads} blas={blas} precision={PrecisionPolicy.Name(precision)} step_ms={stepMs:F3} best_ms={bestMs:F3} fwd_ms={fwdMs:F3} bwd_ms={bwdMs:F3} opt_ms={optMs:F3} op_us={opUs:F3} live_tensors={TorchRuntime.LiveTensorCount}"));
+    $"CSHARP threads={threads} blas=1 precision={PrecisionPolicy.Name(precision)} step_ms={stepMs:F3} best_ms={bestMs:F3} fwd_ms={fwdMs:F3} bwd_ms={bwdMs:F3} opt_ms={optMs:F3} op_us={opUs:F3} live_tensors={DisposeScopeManager.Statistics.ThreadTotalLiveCount}"));
 return 0;
 
 static double Median(List<double> v)

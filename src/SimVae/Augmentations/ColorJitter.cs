@@ -1,4 +1,4 @@
-using SimVae.Torch;
+using static TorchSharp.torch;
 
 namespace SimVae.Augmentations;
 
@@ -54,8 +54,8 @@ public sealed class ColorJitter : ImageTransform
     /// <inheritdoc />
     protected override Tensor Transform(Tensor images, Random random, ViewParameters? parameters)
     {
-        int n = (int)images.Size(0);
-        bool gray = images.Size(1) == 1;
+        int n = (int)images.size(0);
+        bool gray = images.size(1) == 1;
         var applied = Draw(random, n, P);
         var factors = new float[4][];
         for (int op = 0; op < 4; op++) factors[op] = new float[n];
@@ -95,7 +95,7 @@ public sealed class ColorJitter : ImageTransform
 
     private static Tensor ApplyOp(Tensor images, int op, float[] factors, bool[] at)
     {
-        var device = images.Device;
+        var device = images.device;
         var f = new float[factors.Length];
         for (int i = 0; i < f.Length; i++) f[i] = at[i] ? factors[i] : op == 3 ? 0f : 1f;
         var factor = PerImage(f, device);

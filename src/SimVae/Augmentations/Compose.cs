@@ -1,4 +1,5 @@
-using SimVae.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace SimVae.Augmentations;
 
@@ -69,12 +70,12 @@ public sealed class MultiViewTransform
     public Tensor Apply(Tensor images, Random random, out ViewParameters? parameters, bool recordParameters = true)
     {
         ArgumentNullException.ThrowIfNull(images);
-        int n = (int)images.Size(0);
-        using var scope = DisposeScope.Open();
+        int n = (int)images.size(0);
+        using var scope = NewDisposeScope();
         Tensor result;
         if (shared)
         {
-            var repeated = Views == 1 ? images : images.Repeat(Views, 1, 1, 1);
+            var repeated = Views == 1 ? images : images.repeat(Views, 1, 1, 1);
             parameters = recordParameters ? new ViewParameters(n * Views) : null;
             result = perView[0].Apply(repeated, random, parameters);
         }
@@ -88,9 +89,9 @@ public sealed class MultiViewTransform
                 parts[j] = perView[j].Apply(images, random, recordParameters ? partParameters[j] : null);
             }
             parameters = recordParameters ? ViewParameters.Concat(partParameters) : null;
-            result = Views == 1 ? parts[0] : Tensor.Cat(parts, 0);
+            result = Views == 1 ? parts[0] : torch.cat(parts, 0);
         }
-        return result.MoveToOuterScope();
+        return result.MoveToOuterDisposeScope();
     }
 
     /// <summary>Produces the J·N views (view-major) without recording parameters.</summary>

@@ -1,4 +1,5 @@
-using SimVae.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace SimVae.Augmentations;
 
@@ -40,7 +41,7 @@ public sealed class GaussianBlur : ImageTransform
     /// <inheritdoc />
     protected override Tensor Transform(Tensor images, Random random, ViewParameters? parameters)
     {
-        int n = (int)images.Size(0), c = (int)images.Size(1), h = (int)images.Size(2), w = (int)images.Size(3);
+        int n = (int)images.size(0), c = (int)images.size(1), h = (int)images.size(2), w = (int)images.size(3);
         var flags = Draw(random, n, P);
         var sigmas = new float[n];
         for (int i = 0; i < n; i++) sigmas[i] = flags[i] ? (float)(MinSigma + random.NextDouble() * (MaxSigma - MinSigma)) : 0f;
@@ -61,11 +62,11 @@ public sealed class GaussianBlur : ImageTransform
             }
             for (int ch = 1; ch < c; ch++) row.CopyTo(kernels.AsSpan((i * c + ch) * k, k));
         }
-        var device = images.Device;
-        var vertical = Tensor.FromSpan<float>(kernels, [n * c, 1, k, 1], device);
-        var horizontal = Tensor.FromSpan<float>(kernels, [n * c, 1, 1, k], device);
-        var padded = images.ReflectionPad2d(pad, pad, pad, pad).Reshape(1, n * c, h + 2 * pad, w + 2 * pad);
-        var blurred = Functional.Conv2d(Functional.Conv2d(padded, vertical, groups: n * c), horizontal, groups: n * c);
-        return blurred.Reshape(n, c, h, w);
+        var device = images.device;
+        var vertical = torch.tensor(kernels, [n * c, 1, k, 1], device: device);
+        var horizontal = torch.tensor(kernels, [n * c, 1, 1, k], device: device);
+        var padded = nn.functional.pad(images, [pad, pad, pad, pad], PaddingModes.Reflect).reshape(1, n * c, h + 2 * pad, w + 2 * pad);
+        var blurred = nn.functional.conv2d(nn.functional.conv2d(padded, vertical, groups: n * c), horizontal, groups: n * c);
+        return blurred.reshape(n, c, h, w);
     }
 }

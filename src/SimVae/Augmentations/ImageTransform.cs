@@ -1,4 +1,5 @@
-using SimVae.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace SimVae.Augmentations;
 
@@ -25,14 +26,14 @@ public abstract class ImageTransform : IImageTransform
     {
         ArgumentNullException.ThrowIfNull(images);
         ArgumentNullException.ThrowIfNull(random);
-        if (images.Dim != 4) throw new ArgumentException($"{GetType().Name} needs images (N, C, H, W), got shape [{string.Join(", ", images.Shape)}]", nameof(images));
-        if (images.DType != ScalarType.Float32) throw new ArgumentException($"{GetType().Name} needs float32 images in [0, 1], got {images.DType}", nameof(images));
-        if (parameters is not null && parameters.Count != images.Size(0))
-            throw new ArgumentException($"parameters hold {parameters.Count} rows for {images.Size(0)} images", nameof(parameters));
-        using var scope = DisposeScope.Open();
+        if (images.dim() != 4) throw new ArgumentException($"{GetType().Name} needs images (N, C, H, W), got shape [{string.Join(", ", images.shape)}]", nameof(images));
+        if (images.dtype != ScalarType.Float32) throw new ArgumentException($"{GetType().Name} needs float32 images in [0, 1], got {images.dtype}", nameof(images));
+        if (parameters is not null && parameters.Count != images.size(0))
+            throw new ArgumentException($"parameters hold {parameters.Count} rows for {images.size(0)} images", nameof(parameters));
+        using var scope = NewDisposeScope();
         var result = Transform(images, random, parameters);
-        if (ReferenceEquals(result, images)) result = images.Clone();
-        return result.MoveToOuterScope();
+        if (ReferenceEquals(result, images)) result = images.clone();
+        return result.MoveToOuterDisposeScope();
     }
 
     /// <summary>Transforms a batch with a <see cref="Random"/> seeded by <paramref name="seed"/>.</summary>
@@ -53,10 +54,10 @@ public abstract class ImageTransform : IImageTransform
     }
 
     /// <summary>A (N, 1, 1, 1) bool mask on <paramref name="device"/>.</summary>
-    protected static Tensor Mask(bool[] flags, Device device) => Tensor.FromSpan<bool>(flags, [flags.Length, 1, 1, 1], device);
+    protected static Tensor Mask(bool[] flags, Device device) => torch.tensor(flags, [flags.Length, 1, 1, 1], device: device);
 
     /// <summary>A (N, 1, 1, 1) float32 per-image factor on <paramref name="device"/>.</summary>
-    protected static Tensor PerImage(float[] values, Device device) => Tensor.FromSpan<float>(values, [values.Length, 1, 1, 1], device);
+    protected static Tensor PerImage(float[] values, Device device) => torch.tensor(values, [values.Length, 1, 1, 1], device: device);
 
     /// <summary>Selects per image: <paramref name="whenTrue"/> where the flag is set, else <paramref name="whenFalse"/>; skips the select when all flags agree.</summary>
     protected static Tensor Select(bool[] flags, Func<Tensor> whenTrue, Tensor whenFalse)
@@ -65,8 +66,8 @@ public abstract class ImageTransform : IImageTransform
         if (!any) return whenFalse;
         var changed = whenTrue();
         if (all) return changed;
-        using var mask = Mask(flags, whenFalse.Device);
-        return Tensor.Where(mask, changed, whenFalse);
+        using var mask = Mask(flags, whenFalse.device);
+        return torch.where(mask, changed, whenFalse);
     }
 
     /// <summary>Flags as 0/1 floats (for parameter columns).</summary>

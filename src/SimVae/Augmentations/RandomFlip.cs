@@ -1,4 +1,4 @@
-using SimVae.Torch;
+using static TorchSharp.torch;
 
 namespace SimVae.Augmentations;
 
@@ -14,9 +14,9 @@ public sealed class RandomHorizontalFlip(double p = 0.5) : ImageTransform
     /// <inheritdoc />
     protected override Tensor Transform(Tensor images, Random random, ViewParameters? parameters)
     {
-        var flags = Draw(random, (int)images.Size(0), P);
+        var flags = Draw(random, (int)images.size(0), P);
         parameters?.Add("hflip", AsFloats(flags));
-        return Select(flags, () => images.Flip(3), images);
+        return Select(flags, () => images.flip(3), images);
     }
 }
 
@@ -32,8 +32,8 @@ public sealed class RandomVerticalFlip(double p = 0.5) : ImageTransform
     /// <inheritdoc />
     protected override Tensor Transform(Tensor images, Random random, ViewParameters? parameters)
     {
-        var flags = Draw(random, (int)images.Size(0), P);
+        var flags = Draw(random, (int)images.size(0), P);
         parameters?.Add("vflip", AsFloats(flags));
-        return Select(flags, () => images.Flip(2), images);
+        return Select(flags, () => images.flip(2), images);
     }
 }

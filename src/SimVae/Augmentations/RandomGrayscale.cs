@@ -1,4 +1,4 @@
-using SimVae.Torch;
+using static TorchSharp.torch;
 
 namespace SimVae.Augmentations;
 
@@ -15,13 +15,13 @@ public sealed class RandomGrayscale(double p = 0.1) : ImageTransform
     /// <inheritdoc />
     protected override Tensor Transform(Tensor images, Random random, ViewParameters? parameters)
     {
-        var flags = Draw(random, (int)images.Size(0), P);
+        var flags = Draw(random, (int)images.size(0), P);
         parameters?.Add("grayscale", AsFloats(flags));
-        if (images.Size(1) == 1) return images;
+        if (images.size(1) == 1) return images;
         return Select(flags, () =>
         {
             using var gray = ColorOps.Grayscale(images);
-            return gray.Expand(images.Shape).Contiguous();
+            return gray.expand(images.shape).contiguous();
         }, images);
     }
 }

@@ -1,4 +1,5 @@
-using SimVae.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace SimVae.Augmentations;
 
@@ -90,7 +91,7 @@ public sealed class RandomResizedCrop : ImageTransform
     /// <inheritdoc />
     protected override Tensor Transform(Tensor images, Random random, ViewParameters? parameters)
     {
-        int n = (int)images.Size(0), height = (int)images.Size(2), width = (int)images.Size(3);
+        int n = (int)images.size(0), height = (int)images.size(2), width = (int)images.size(3);
         var boxes = new CropBox[n];
         for (int i = 0; i < n; i++) boxes[i] = SampleBox(height, width, random, MinScale, MaxScale, MinRatio, MaxRatio);
         if (parameters is not null) Record(boxes, height, width, parameters);
@@ -122,7 +123,7 @@ public sealed class RandomResizedCrop : ImageTransform
     /// </summary>
     public static Tensor Crop(Tensor images, IReadOnlyList<CropBox> boxes, int outputHeight, int outputWidth)
     {
-        int n = (int)images.Size(0), channels = (int)images.Size(1), height = (int)images.Size(2), width = (int)images.Size(3);
+        int n = (int)images.size(0), height = (int)images.size(2), width = (int)images.size(3);
         if (boxes.Count != n) throw new ArgumentException($"{boxes.Count} boxes for {n} images", nameof(boxes));
         // The sampling grid of an axis-aligned box is separable: x depends on the output column only, y on the row.
         // Output column o samples input pixel left + (o + 0.5) * w / W' - 0.5, i.e. normalised x = (2 left + (2o + 1) w / W') / W - 1
@@ -140,18 +141,18 @@ public sealed class RandomResizedCrop : ImageTransform
                 ys[i * outputHeight + o] = (float)((2.0 * b.Top + (2.0 * o + 1) * b.Height / outputHeight) / height - 1);
             identity[i] = b.Top == 0 && b.Left == 0 && b.Height == height && b.Width == width && outputHeight == height && outputWidth == width;
         }
-        var device = images.Device;
+        var device = images.device;
         Tensor output;
-        using (var x = Tensor.FromSpan<float>(xs, [n, 1, outputWidth], device))
-        using (var y = Tensor.FromSpan<float>(ys, [n, outputHeight, 1], device))
-        using (var xGrid = x.Expand(n, outputHeight, outputWidth))
-        using (var yGrid = y.Expand(n, outputHeight, outputWidth))
-        using (var grid = Tensor.Stack([xGrid, yGrid], 3))
-            output = Functional.GridSample(images, grid, GridSampleMode.Bilinear, GridPadding.Border, alignCorners: false);
+        using (var x = torch.tensor(xs, [n, 1, outputWidth], device: device))
+        using (var y = torch.tensor(ys, [n, outputHeight, 1], device: device))
+        using (var xGrid = x.expand(n, outputHeight, outputWidth))
+        using (var yGrid = y.expand(n, outputHeight, outputWidth))
+        using (var grid = torch.stack([xGrid, yGrid], 3))
+            output = nn.functional.grid_sample(images, grid, GridSampleMode.Bilinear, GridSamplePaddingMode.Border, align_corners: false);
         if (Array.IndexOf(identity, true) < 0) return output;
         // Bilinear sampling at exact pixel centres is off by float rounding; identity boxes return the input as is.
         using (output)
-        using (var mask = Tensor.FromSpan<bool>(identity, [n, 1, 1, 1], device))
-            return Tensor.Where(mask, images, output);
+        using (var mask = torch.tensor(identity, [n, 1, 1, 1], device: device))
+            return torch.where(mask, images, output);
     }
 }

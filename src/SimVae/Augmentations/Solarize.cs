@@ -1,4 +1,5 @@
-using SimVae.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace SimVae.Augmentations;
 
@@ -27,13 +28,13 @@ public sealed class Solarize : ImageTransform
     /// <inheritdoc />
     protected override Tensor Transform(Tensor images, Random random, ViewParameters? parameters)
     {
-        var flags = Draw(random, (int)images.Size(0), P);
+        var flags = Draw(random, (int)images.size(0), P);
         parameters?.Add("solarize", AsFloats(flags));
         return Select(flags, () =>
         {
-            using var above = images.Ge(Threshold);
+            using var above = images.ge(Threshold);
             using var inverted = 1.0 - images;
-            return Tensor.Where(above, inverted, images);
+            return torch.where(above, inverted, images);
         }, images);
     }
 }

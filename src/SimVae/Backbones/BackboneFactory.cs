@@ -1,5 +1,5 @@
-using SimVae.Torch;
-using SimVae.Torch.Nn;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace SimVae.Backbones;
 
@@ -7,7 +7,7 @@ namespace SimVae.Backbones;
 public static class BackboneFactory
 {
     /// <summary>An encoder mapping [N, C, H, W] images to [N, <paramref name="outputs"/>].</summary>
-    public static Module<Tensor, Tensor> Encoder(BackboneKind kind, int channels, int height, int width, long outputs) => kind switch
+    public static nn.Module<Tensor, Tensor> Encoder(BackboneKind kind, int channels, int height, int width, long outputs) => kind switch
     {
         BackboneKind.Mlp => new Mlp((long)channels * height * width, 2000, 500, 500, outputs),
         BackboneKind.Conv => new ConvEncoder(channels, height, width, outputs),
@@ -16,7 +16,7 @@ public static class BackboneFactory
     };
 
     /// <summary>A decoder mapping [N, <paramref name="latent"/>] to [N, C, H, W] logits or means.</summary>
-    public static Module<Tensor, Tensor> Decoder(BackboneKind kind, long latent, int channels, int height, int width) => kind switch
+    public static nn.Module<Tensor, Tensor> Decoder(BackboneKind kind, long latent, int channels, int height, int width) => kind switch
     {
         BackboneKind.Mlp => new MlpDecoder(latent, channels, height, width),
         BackboneKind.Conv => new ConvDecoder(latent, channels, height, width),
@@ -26,22 +26,23 @@ public static class BackboneFactory
 }
 
 /// <summary>The authors' MLP decoder d→500→500→2000→C·H·W, reshaped to images.</summary>
-public sealed class MlpDecoder : Module<Tensor, Tensor>
+public sealed class MlpDecoder : nn.Module<Tensor, Tensor>
 {
     private readonly Mlp mlp;
     private readonly long[] imageShape;
 
     /// <summary>Creates the decoder.</summary>
-    public MlpDecoder(long latent, int channels, int height, int width)
+    public MlpDecoder(long latent, int channels, int height, int width) : base(nameof(MlpDecoder))
     {
-        mlp = RegisterModule("mlp", new Mlp(latent, 500, 500, 2000, (long)channels * height * width));
+        mlp = new Mlp(latent, 500, 500, 2000, (long)channels * height * width);
         imageShape = [-1, channels, height, width];
+        RegisterComponents();
     }
 
     /// <inheritdoc />
-    public override Tensor Forward(Tensor input)
+    public override Tensor forward(Tensor input)
     {
-        using var flat = mlp.Forward(input);
-        return flat.View(imageShape);
+        using var flat = mlp.forward(input);
+        return flat.view(imageShape);
     }
 }

@@ -1,5 +1,7 @@
-using SimVae.Torch;
-using SimVae.Torch.Nn;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using Linear = SimVae.Engine.Linear;
 
 namespace SimVae.Backbones;
 
@@ -19,15 +21,15 @@ public static class ProjectionHead
         ArgumentNullException.ThrowIfNull(widths);
         if (widths.Length < 2 || widths.Any(w => w < 1))
             throw new ArgumentException($"a head needs positive input and output widths: [{string.Join(", ", widths)}]", nameof(widths));
-        var layers = new Sequential();
+        var layers = new List<nn.Module<Tensor, Tensor>>();
         for (int k = 0; k + 1 < widths.Length; k++)
         {
             bool last = k + 2 == widths.Length;
-            layers.Add(new Linear(widths[k], widths[k + 1], bias: !last || lastBias));
+            layers.Add(new Linear(widths[k], widths[k + 1], hasBias: !last || lastBias));
             if (last) break;
-            if (batchNorm) layers.Add(new BatchNorm1d(widths[k + 1]));
-            layers.Add(gelu ? new GELU() : new ReLU());
+            if (batchNorm) layers.Add(nn.BatchNorm1d(widths[k + 1]));
+            layers.Add(gelu ? nn.GELU() : nn.ReLU());
         }
-        return layers;
+        return nn.Sequential(layers);
     }
 }

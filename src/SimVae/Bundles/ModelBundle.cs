@@ -4,9 +4,12 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using SimVae.Engine;
+using SimVae.IO;
 using SimVae.Methods;
-using SimVae.Torch;
-using SimVae.Torch.Serialization;
+using SimVae.Serialization;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace SimVae.Bundles;
 
@@ -143,15 +146,7 @@ public sealed class ModelBundle : IDisposable
         byte[] weights;
         using (var buffer = new MemoryStream())
         {
-            var state = model.StateDict();
-            try
-            {
-                SafeTensors.Save(buffer, state, new Dictionary<string, string> { ["format"] = FormatName, ["method"] = options.MethodName });
-            }
-            finally
-            {
-                foreach (var t in state.Values) t.Dispose();
-            }
+            SafeTensors.Save(buffer, model.state_dict(), new Dictionary<string, string> { ["format"] = FormatName, ["method"] = options.MethodName });
             weights = buffer.ToArray();
         }
         var manifest = new Manifest
@@ -279,11 +274,11 @@ public sealed class ModelBundle : IDisposable
                 var model = SslModel.Create(manifest.Options);
                 try
                 {
-                    model.LoadStateDict(tensors.Tensors);
+                    model.load_state_dict(new Dictionary<string, Tensor>(tensors.Tensors, StringComparer.Ordinal));
                     if (model.FeatureDimension != manifest.FeatureDimension)
                         throw Fail($"{ManifestEntry} records {manifest.FeatureDimension} features but the model gives {model.FeatureDimension}");
-                    if (device is { } d && d != Device.Cpu) model.To(d);
-                    model.Eval();
+                    if (device is { type: not DeviceType.CPU }) model.to(device);
+                    model.eval();
                     return new ModelBundle(manifest, model);
                 }
                 catch
@@ -304,8 +299,8 @@ public sealed class ModelBundle : IDisposable
         var expected = SslModel.StateShapes(options);
         string[][] problems =
         [
-            expected.Where(e => weights.TryGetValue(e.Key, out var t) && !t.Shape.SequenceEqual(e.Value))
-                .Select(e => $"'{e.Key}' has shape [{string.Join(", ", weights[e.Key].Shape)}] where the options need [{string.Join(", ", e.Value)}]").ToArray(),
+            expected.Where(e => weights.TryGetValue(e.Key, out var t) && !t.shape.SequenceEqual(e.Value))
+                .Select(e => $"'{e.Key}' has shape [{string.Join(", ", weights[e.Key].shape)}] where the options need [{string.Join(", ", e.Value)}]").ToArray(),
             expected.Keys.Where(k => !weights.ContainsKey(k)).Select(k => $"'{k}' is missing").ToArray(),
             weights.Keys.Where(k => !expected.ContainsKey(k)).Order(StringComparer.Ordinal).Select(k => $"'{k}' is unexpected").ToArray(),
         ];
@@ -318,9 +313,10 @@ public sealed class ModelBundle : IDisposable
         }
         foreach (var (name, tensor) in weights.OrderBy(w => w.Key, StringComparer.Ordinal))
         {
-            if (!tensor.DType.IsFloatingPoint()) continue;
-            using var finite = tensor.IsFinite();
-            if (!finite.All()) throw fail($"tensor '{name}' of entry '{WeightsEntry}' holds NaN or infinite values; the model is unusable (was training diverging when it was saved?)", null);
+            if (!tensor.is_floating_point()) continue;
+            using var finite = tensor.isfinite();
+            using var all = finite.all();
+            if (!all.item<bool>()) throw fail($"tensor '{name}' of entry '{WeightsEntry}' holds NaN or infinite values; the model is unusable (was training diverging when it was saved?)", null);
         }
     }
 

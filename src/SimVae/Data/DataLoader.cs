@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using SimVae.Augmentations;
-using SimVae.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace SimVae.Data;
 
@@ -20,7 +21,7 @@ public sealed record DataLoaderOptions
     public int Seed { get; init; }
 
     /// <summary>Device the batches are delivered on (and augmented on); default CPU.</summary>
-    public Device Device { get; init; } = Device.Cpu;
+    public Device Device { get; init; } = CPU;
 
     /// <summary>The views to produce per image; null delivers the un-augmented images (one view).</summary>
     public MultiViewTransform? Transform { get; init; }
@@ -259,7 +260,7 @@ public sealed class DataLoader : IDisposable
         Tensor images;
         ViewParameters? parameters = null;
         int views = 1;
-        using (DisposeScope.Open())
+        using (NewDisposeScope())
         {
             var raw = data.ToTensor(indices, Options.Device);
             if (Options.Transform is { } transform)
@@ -271,7 +272,7 @@ public sealed class DataLoader : IDisposable
                 images = transform.Apply(raw, random, out parameters, Options.RecordParameters);
             }
             else images = raw;
-            images.DetachFromScope();
+            images.DetachFromDisposeScope();
         }
         return new DataBatch(position, next, indices, images, views, labels, parameters);
     }

@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
-using SimVae.Torch.Serialization;
 
 namespace SimVae.Data;
 
@@ -63,7 +62,7 @@ public static class IdxReader
     {
         if (!File.Exists(path) && !Directory.Exists(path)) throw new DataSetFormatException(path, $"file not found (expected IDX {what})");
         FileStream file;
-        try { file = BoundedFile.OpenRead(path, $"IDX {what} file"); }
+        try { file = RegularFile.OpenRead(path, $"IDX {what} file"); }
         catch (Exception e) when (e is IOException or InvalidDataException) { throw new DataSetFormatException(path, e.Message, e); }
         byte[] head;
         try

@@ -1,4 +1,5 @@
-using SimVae.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace SimVae.Data;
 
@@ -130,11 +131,11 @@ public sealed class ImageDataset
     {
         var bytes = new byte[indices.Length * ImageSize];
         CopyPixels(indices, bytes);
-        return BytesToTensor(bytes, indices.Length, device ?? Device.Cpu);
+        return BytesToTensor(bytes, indices.Length, device ?? CPU);
     }
 
     /// <summary>All images as a float32 tensor (N, C, H, W) in [0, 1].</summary>
-    public Tensor ToTensor(Device? device = null) => BytesToTensor(pixels, Count, device ?? Device.Cpu);
+    public Tensor ToTensor(Device? device = null) => BytesToTensor(pixels, Count, device ?? CPU);
 
     /// <summary>The labels of the given images as an int64 tensor (n).</summary>
     /// <exception cref="InvalidOperationException">The data set has no labels.</exception>
@@ -143,7 +144,7 @@ public sealed class ImageDataset
         if (labels is null) throw new InvalidOperationException($"{Name} has no labels");
         var values = new long[indices.Length];
         for (int k = 0; k < indices.Length; k++) values[k] = labels[indices[k]];
-        return Tensor.FromArray(values, device: device);
+        return torch.tensor(values, device: device);
     }
 
     /// <summary>A new data set holding the given images (copied), with their labels and columns.</summary>
@@ -159,11 +160,10 @@ public sealed class ImageDataset
             name ?? $"{Name} (subset of {idx.Length})");
     }
 
-    private Tensor BytesToTensor(ReadOnlySpan<byte> bytes, int n, Device device)
+    private Tensor BytesToTensor(byte[] bytes, int n, Device device)
     {
-        using var raw = Tensor.FromSpan(bytes, [n, Channels, Height, Width], device);
-        using var asFloat = raw.To(ScalarType.Float32);
-        return asFloat.Div(255.0); // as torchvision's ToTensor
+        using var raw = torch.tensor(bytes, [n, Channels, Height, Width]).to(device, disposeAfter: true);
+        return raw.to(ScalarType.Float32).div_(255.0); // as torchvision's ToTensor
     }
 
     /// <inheritdoc />

@@ -1,15 +1,12 @@
-using SimVae.Torch;
-using SimVae.Torch.Serialization;
-
 namespace SimVae.Data;
 
 /// <summary>
 /// Reads an image folder laid out as <c>root/&lt;class name&gt;/&lt;image&gt;</c> (torchvision's ImageFolder):
 /// class names are the sub-folder names in ordinal order (label = position), images are PNG or JPEG files,
-/// decoded with OpenCV through the native layer (<see cref="Tensor.DecodeImage"/>), converted to gray or RGB
-/// and resized to the configured size with area interpolation. Only regular files are read (a link to a device or pipe
-/// is refused), each at most <see cref="MaxFileBytes"/>, and an image whose header declares more than <see cref="MaxPixels"/>
-/// is refused before it is decoded.
+/// decoded in managed code (SkiaSharp), converted to gray or RGB and resized to the configured size by pixel-area
+/// averaging (OpenCV's INTER_AREA). Only regular files are read — the file type is checked before opening and the open
+/// cannot block, so a FIFO, device or a link to one is refused at once — each at most <see cref="MaxFileBytes"/>, and
+/// an image whose header declares more than <see cref="MaxPixels"/> is refused before it is decoded.
 /// </summary>
 public static class ImageFolderReader
 {
@@ -18,6 +15,9 @@ public static class ImageFolderReader
 
     /// <summary>Most pixels (width × height, as the file's header declares) an image may have: 40 million, e.g. 8000 × 5000.</summary>
     public const long MaxPixels = 40_000_000;
+
+    /// <summary>Largest output side in pixels.</summary>
+    public const int MaxSide = 16384;
 
     /// <summary>Largest image file read (256 MiB).</summary>
     public const long MaxFileBytes = 256L << 20;
@@ -31,7 +31,7 @@ public static class ImageFolderReader
     public static ImageDataset Load(string root, int channels, int height, int width)
     {
         if (channels is not (1 or 3)) throw new ArgumentOutOfRangeException(nameof(channels), channels, "must be 1 (gray) or 3 (RGB)");
-        if (height < 1 || width < 1) throw new ArgumentOutOfRangeException(nameof(height), $"size {height}x{width} must be positive");
+        if (height is < 1 or > MaxSide || width is < 1 or > MaxSide) throw new ArgumentOutOfRangeException(nameof(height), $"size {height}x{width} must be within 1..{MaxSide} per side");
         if (!Directory.Exists(root)) throw new DataSetFormatException(root, "folder not found (expected one sub-folder of images per class)");
         var classes = Directory.GetDirectories(root).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToArray();
         if (classes.Length == 0) throw new DataSetFormatException(root, "no class sub-folders (expected root/<class>/<image>.png|jpg)");
@@ -53,21 +53,15 @@ public static class ImageFolderReader
         {
             var (path, label) = files[k];
             byte[] bytes;
-            try { bytes = BoundedFile.ReadAll(path, MaxFileBytes, "image file"); }
+            try { bytes = RegularFile.ReadAll(path, MaxFileBytes, "image file"); }
             catch (Exception e) when (e is IOException or InvalidDataException) { throw new DataSetFormatException(path, e.Message, e); }
             if (bytes.Length == 0) throw new DataSetFormatException(path, "empty image file");
-            var declared = ImageHeader.Size(bytes) ?? throw new DataSetFormatException(path, "not a PNG or JPEG file (no readable image header)");
+            var format = ImageHeader.Format(bytes);
+            var declared = (format is null ? null : ImageHeader.Size(bytes)) ?? throw new DataSetFormatException(path, "not a PNG or JPEG file (no readable image header)");
             if (declared.Width < 1 || declared.Height < 1 || declared.Width * declared.Height > MaxPixels)
                 throw new DataSetFormatException(path, $"its header declares {declared.Width}x{declared.Height} pixels; images must have 1..{MaxPixels:N0} pixels");
-            try
-            {
-                using var image = Tensor.DecodeImage(bytes, channels, height, width);
-                image.CopyTo(pixels.AsSpan(k * size, size));
-            }
-            catch (TorchException e)
-            {
-                throw new DataSetFormatException(path, e.Message, e);
-            }
+            try { ImageDecoder.Decode(bytes, format!, channels, height, width, pixels.AsSpan(k * size, size)); }
+            catch (InvalidDataException e) { throw new DataSetFormatException(path, e.Message, e); }
             labels[k] = label;
         }
         return new ImageDataset(pixels, files.Count, channels, height, width, labels, classes, name: $"image folder {Path.GetFileName(Path.TrimEndingDirectorySeparator(root))}");

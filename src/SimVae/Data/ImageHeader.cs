@@ -11,6 +11,10 @@ public static class ImageHeader
 {
     private static ReadOnlySpan<byte> PngSignature => [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
 
+    /// <summary>"PNG" or "JPEG" by the file's signature, or null for anything else.</summary>
+    public static string? Format(ReadOnlySpan<byte> encoded) =>
+        encoded.StartsWith(PngSignature) ? "PNG" : encoded.Length >= 3 && encoded[0] == 0xFF && encoded[1] == 0xD8 && encoded[2] == 0xFF ? "JPEG" : null;
+
     /// <summary>The declared width and height, or null when the bytes do not start like a PNG or JPEG with a readable size.</summary>
     public static (long Width, long Height)? Size(ReadOnlySpan<byte> encoded)
     {

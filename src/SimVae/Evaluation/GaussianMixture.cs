@@ -1,4 +1,5 @@
-using SimVae.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace SimVae.Evaluation;
 
@@ -52,51 +53,50 @@ public sealed class GaussianMixture
     public static GaussianMixture Fit(Tensor x, int components, int initializations = 5, int maxIterations = 100, double tolerance = 1e-4, int seed = 0)
     {
         ArgumentNullException.ThrowIfNull(x);
-        if (x.Dim != 2) throw new ArgumentException("data must be [N, D]", nameof(x));
-        int n = (int)x.Size(0), d = (int)x.Size(1);
+        if (x.dim() != 2) throw new ArgumentException("data must be [N, D]", nameof(x));
+        int n = (int)x.size(0), d = (int)x.size(1);
         if (components < 1 || components > n) throw new ArgumentOutOfRangeException(nameof(components), components, $"must be in 1..{n}");
         ArgumentOutOfRangeException.ThrowIfLessThan(initializations, 1);
-        using var scope = DisposeScope.Open();
-        var data = x.To(ScalarType.Float64).Contiguous();
-        var host = data.To(Device.Cpu).ToArray<double>();
-        var globalVariance = data.Var([0], unbiased: false);
-        double regulariser = 1e-6 * Math.Max(1e-12, globalVariance.Mean().ToDouble());
+        using var scope = NewDisposeScope();
+        var data = x.to(ScalarType.Float64).contiguous();
+        var host = data.cpu().data<double>().ToArray();
+        var globalVariance = data.var(0, unbiased: false);
+        double regulariser = 1e-6 * Math.Max(1e-12, globalVariance.mean().ToDouble());
         GaussianMixture? best = null;
         var random = new Random(seed);
         for (int start = 0; start < initializations; start++)
         {
-            using var inner = DisposeScope.Open();
-            var means = Tensor.FromSpan<double>(KMeansPlusPlus(host, n, d, components, random), [components, d], x.Device);
-            var variances = globalVariance.Clamp(min: VarianceFloor).View(1, d).Expand(components, d).Contiguous();
-            var logWeights = Tensor.Full([components], -Math.Log(components), ScalarType.Float64, x.Device);
+            using var inner = NewDisposeScope();
+            var means = torch.tensor(KMeansPlusPlus(host, n, d, components, random), [components, d], device: x.device);
+            var variances = globalVariance.clamp_min(VarianceFloor).view(1, d).expand(components, d).contiguous();
+            var logWeights = torch.full([components], -Math.Log(components), ScalarType.Float64, x.device);
             double previous = double.NegativeInfinity, current = double.NegativeInfinity;
             int iteration = 0;
             for (; iteration < maxIterations; iteration++)
             {
-                using var step = DisposeScope.Open();
+                using var step = NewDisposeScope();
                 var joint = LogJoint(data, means, variances, logWeights);         // [N, K]
-                var norm = joint.LogSumExp([1], keepDim: true);                   // [N, 1]
-                current = norm.Mean().ToDouble();
-                var resp = joint.Sub(norm).Exp();                                   // [N, K]
-                var nk = resp.Sum(0).Add(1e-10);                                    // [K]
-                var newMeans = resp.T().Mm(data).Div(nk.View(components, 1));
-                var second = resp.T().Mm(data.Square()).Div(nk.View(components, 1));
-                var newVariances = second.Sub(newMeans.Square()).Clamp(min: VarianceFloor).Add(regulariser);
-                var newLogWeights = nk.Div(n).Log();
-                means.Copy_(newMeans);
-                variances.Copy_(newVariances);
-                logWeights.Copy_(newLogWeights);
+                var norm = joint.logsumexp(1, keepdim: true);                     // [N, 1]
+                current = norm.mean().ToDouble();
+                var resp = joint.sub(norm).exp();                                   // [N, K]
+                var nk = resp.sum(dim: 0).add(1e-10);                                 // [K]
+                var newMeans = resp.t().mm(data).div(nk.view(components, 1));
+                var second = resp.t().mm(data.square()).div(nk.view(components, 1));
+                var newVariances = second.sub(newMeans.square()).clamp_min(VarianceFloor).add(regulariser);
+                var newLogWeights = nk.div(n).log();
+                means.copy_(newMeans);
+                variances.copy_(newVariances);
+                logWeights.copy_(newLogWeights);
                 if (current - previous < tolerance) { iteration++; break; }
                 previous = current;
             }
             double final;
             using (var joint = LogJoint(data, means, variances, logWeights))
-            using (var norm = joint.LogSumExp([1]))
-            using (var mean = norm.Mean())
+            using (var norm = joint.logsumexp(1))
+            using (var mean = norm.mean())
                 final = mean.ToDouble();
             if (best is null || final > best.MeanLogLikelihood)
-                best = new GaussianMixture(logWeights.Exp().To(Device.Cpu).ToArray<double>(), means.To(Device.Cpu).ToArray<double>(),
-                    variances.To(Device.Cpu).ToArray<double>(), d, final, iteration);
+                best = new GaussianMixture(Host(logWeights.exp()), Host(means), Host(variances), d, final, iteration);
         }
         return best!;
     }
@@ -105,28 +105,34 @@ public sealed class GaussianMixture
     public int[] Predict(Tensor x)
     {
         ArgumentNullException.ThrowIfNull(x);
-        if (x.Dim != 2 || x.Size(1) != Dimensions) throw new ArgumentException($"data must be [N, {Dimensions}]", nameof(x));
-        using var scope = DisposeScope.Open();
-        var device = x.Device;
+        if (x.dim() != 2 || x.size(1) != Dimensions) throw new ArgumentException($"data must be [N, {Dimensions}]", nameof(x));
+        using var scope = NewDisposeScope();
+        var device = x.device;
         int k = Components;
-        var means = Tensor.FromSpan<double>(Means.ToArray(), [k, Dimensions], device);
-        var variances = Tensor.FromSpan<double>(Variances.ToArray(), [k, Dimensions], device);
-        var logWeights = Tensor.FromSpan<double>(Weights.Select(w => Math.Log(Math.Max(w, 1e-300))).ToArray(), [k], device);
-        return LogJoint(x.To(ScalarType.Float64), means, variances, logWeights).Argmax(1).To(ScalarType.Int32).To(Device.Cpu).ToArray<int>();
+        var means = torch.tensor(Means.ToArray(), [k, Dimensions], device: device);
+        var variances = torch.tensor(Variances.ToArray(), [k, Dimensions], device: device);
+        var logWeights = torch.tensor(Weights.Select(w => Math.Log(Math.Max(w, 1e-300))).ToArray(), [k], device: device);
+        return LogJoint(x.to(ScalarType.Float64), means, variances, logWeights).argmax(1).to(ScalarType.Int32).cpu().data<int>().ToArray();
     }
 
     /// <summary>log π_k + log N(x_n; μ_k, diag σ²_k) for every row and component, [N, K], by matrix multiplies.</summary>
     private static Tensor LogJoint(Tensor x, Tensor means, Tensor variances, Tensor logWeights)
     {
-        using var scope = DisposeScope.Open();
-        int d = (int)x.Size(1);
-        var precision = variances.Reciprocal();                                       // [K, D]
-        var quad = x.Square().Mm(precision.T())                                        // Σ x²/σ²
-            .Sub(x.Mm(means.Mul(precision).T()), alpha: 2)                             // − 2 Σ x μ/σ²
-            .Add(means.Square().Mul(precision).Sum(1).View(1, -1));                    // + Σ μ²/σ²
-        var logDet = variances.Log().Sum(1).View(1, -1);                               // Σ log σ²
-        var result = quad.Add(logDet).Add(d * Math.Log(2 * Math.PI)).Mul(-0.5).Add(logWeights.View(1, -1));
-        return result.MoveToOuterScope();
+        using var scope = NewDisposeScope();
+        int d = (int)x.size(1);
+        var precision = variances.reciprocal();                                        // [K, D]
+        var quad = x.square().mm(precision.t())                                        // Σ x²/σ²
+            .sub(x.mm(means.mul(precision).t()).mul(2))                                // − 2 Σ x μ/σ²
+            .add(means.square().mul(precision).sum(1).view(1, -1));                    // + Σ μ²/σ²
+        var logDet = variances.log().sum(1).view(1, -1);                               // Σ log σ²
+        var result = quad.add(logDet).add(d * Math.Log(2 * Math.PI)).mul(-0.5).add(logWeights.view(1, -1));
+        return result.MoveToOuterDisposeScope();
+    }
+
+    private static double[] Host(Tensor t)
+    {
+        using var cpu = t.cpu();
+        return cpu.data<double>().ToArray();
     }
 
     private static double[] KMeansPlusPlus(double[] x, int n, int d, int k, Random random)

@@ -1,4 +1,5 @@
-using SimVae.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace SimVae.Evaluation;
 
@@ -38,30 +39,30 @@ public static class KnnProbe
     {
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(queries);
-        if (train.Dim != 2 || queries.Dim != 2 || train.Size(1) != queries.Size(1))
-            throw new ArgumentException($"need [N, F] and [M, F] features, got [{string.Join(", ", train.Shape)}] and [{string.Join(", ", queries.Shape)}]");
-        long n = train.Size(0), m = queries.Size(0);
+        if (train.dim() != 2 || queries.dim() != 2 || train.size(1) != queries.size(1))
+            throw new ArgumentException($"need [N, F] and [M, F] features, got [{string.Join(", ", train.shape)}] and [{string.Join(", ", queries.shape)}]");
+        long n = train.size(0), m = queries.size(0);
         if (k < 1 || k > n) throw new ArgumentOutOfRangeException(nameof(k), k, $"k must be in 1..{n}");
         var result = new long[m * k];
-        using var outer = DisposeScope.Open();
-        var t = train.To(ScalarType.Float32);
-        var q = queries.To(ScalarType.Float32);
+        using var outer = NewDisposeScope();
+        var t = train.to(ScalarType.Float32);
+        var q = queries.to(ScalarType.Float32);
         if (metric == KnnMetric.Cosine)
         {
-            t = Functional.Normalize(t, 2, 1);
-            q = Functional.Normalize(q, 2, 1);
+            t = nn.functional.normalize(t, 2, 1);
+            q = nn.functional.normalize(q, 2, 1);
         }
-        var tt = t.T().Contiguous();
-        var tNorm = t.Square().Sum(1).View(1, n);
+        var tt = t.t().contiguous();
+        var tNorm = t.square().sum(1).view(1, n);
         for (long start = 0; start < m; start += chunk)
         {
-            using var scope = DisposeScope.Open();
+            using var scope = NewDisposeScope();
             long rows = Math.Min(chunk, m - start);
-            var block = q.Narrow(0, start, rows);
+            var block = q.narrow(0, start, rows);
             // ‖q‖² is the same for every candidate of a row, so it does not change the ranking.
-            var score = tNorm.Sub(block.Mm(tt), alpha: 2);
-            var (_, nearest) = score.TopK(k, dim: 1, largest: false, sorted: true);
-            nearest.To(Device.Cpu).CopyTo<long>(result.AsSpan((int)(start * k), (int)(rows * k)));
+            var score = tNorm.sub(block.mm(tt).mul(2));
+            var (_, nearest) = score.topk(k, dim: 1, largest: false, sorted: true);
+            nearest.cpu().data<long>().CopyTo(result.AsSpan((int)(start * k), (int)(rows * k)));
         }
         return result;
     }
@@ -114,7 +115,7 @@ public static class KnnProbe
         var accuracy = votes.Select(v => ProbeSplits.Accuracy(v, validationLabels)).ToArray();
         int bestK = 1;
         for (int k = 2; k <= kMax; k++) if (accuracy[k - 1] > accuracy[bestK - 1]) bestK = k;
-        using var allX = Tensor.Cat([fitX, validationX]);
+        using var allX = torch.cat([fitX, validationX]);
         int[] allLabels = [.. fitLabels, .. validationLabels];
         var testNeighbours = Neighbours(allX, testX, bestK, metric);
         return (Vote(testNeighbours, bestK, allLabels, classes, [bestK])[0], bestK, accuracy);

@@ -1,4 +1,5 @@
-using SimVae.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace SimVae.Evaluation;
 
@@ -52,32 +53,32 @@ public sealed class LinearProbe
         double tolerance = 1e-4, LinearProbe? warmStart = null)
     {
         ArgumentNullException.ThrowIfNull(x);
-        if (x.Dim != 2) throw new ArgumentException("features must be [N, F]", nameof(x));
-        int n = (int)x.Size(0), f = (int)x.Size(1);
+        if (x.dim() != 2) throw new ArgumentException("features must be [N, F]", nameof(x));
+        int n = (int)x.size(0), f = (int)x.size(1);
         if (labels.Length != n) throw new ArgumentException($"{n} rows but {labels.Length} labels", nameof(labels));
         if (classes < 2) throw new ArgumentOutOfRangeException(nameof(classes), classes, "need at least 2 classes");
         if (l2 < 0) throw new ArgumentOutOfRangeException(nameof(l2), l2, "must not be negative");
         if (warmStart is not null && (warmStart.Features != f || warmStart.Classes != classes))
             throw new ArgumentException("the warm start has a different shape", nameof(warmStart));
 
-        using var scope = DisposeScope.Open();
-        var device = x.Device;
-        var xb = Tensor.Cat([x.To(ScalarType.Float64), Tensor.Ones([n, 1], ScalarType.Float64, device)], 1); // [N, F+1]
-        var xt = xb.T().Contiguous();
-        var y = Tensor.FromArray(labels.ToArray().Select(l => (long)l).ToArray(), device: device).OneHot(classes).To(ScalarType.Float64);
+        using var scope = NewDisposeScope();
+        var device = x.device;
+        var xb = torch.cat([x.to(ScalarType.Float64), torch.ones([n, 1], ScalarType.Float64, device)], 1); // [N, F+1]
+        var xt = xb.t().contiguous();
+        var y = nn.functional.one_hot(torch.tensor(labels.ToArray().Select(l => (long)l).ToArray(), device: device), classes).to(ScalarType.Float64);
         var mask = new double[(f + 1) * classes];
         for (int i = 0; i < f * classes; i++) mask[i] = 1; // no penalty on the bias row
         int dims = (f + 1) * classes;
 
         double Evaluate(double[] w, double[] gradient)
         {
-            using var step = DisposeScope.Open();
-            var wt = Tensor.FromSpan<double>(w, [f + 1, classes], device);
-            var logits = xb.Mm(wt);
-            var logp = Functional.LogSoftmax(logits, 1);
-            double nll = -logp.Mul(y).Sum().ToDouble() / n;
-            var g = xt.Mm(logp.Exp().Sub(y)).Div(n);
-            g.To(Device.Cpu).CopyTo<double>(gradient);
+            using var step = NewDisposeScope();
+            var wt = torch.tensor(w, [f + 1, classes], device: device);
+            var logits = xb.mm(wt);
+            var logp = logits.log_softmax(1);
+            double nll = -logp.mul(y).sum().ToDouble() / n;
+            var g = xt.mm(logp.exp().sub(y)).div(n);
+            g.cpu().data<double>().CopyTo(gradient);
             double penalty = 0;
             for (int i = 0; i < dims; i++)
             {
@@ -97,18 +98,18 @@ public sealed class LinearProbe
     public Tensor Logits(Tensor x)
     {
         ArgumentNullException.ThrowIfNull(x);
-        if (x.Dim != 2 || x.Size(1) != Features) throw new ArgumentException($"features must be [N, {Features}]", nameof(x));
-        using var scope = DisposeScope.Open();
-        var w = Tensor.FromSpan<double>(weights, [Features + 1, Classes], x.Device);
-        var logits = x.To(ScalarType.Float64).Mm(w.Narrow(0, 0, Features)).Add(w.Narrow(0, Features, 1));
-        return logits.MoveToOuterScope();
+        if (x.dim() != 2 || x.size(1) != Features) throw new ArgumentException($"features must be [N, {Features}]", nameof(x));
+        using var scope = NewDisposeScope();
+        var w = torch.tensor(weights, [Features + 1, Classes], device: x.device);
+        var logits = x.to(ScalarType.Float64).mm(w.narrow(0, 0, Features)).add(w.narrow(0, Features, 1));
+        return logits.MoveToOuterDisposeScope();
     }
 
     /// <summary>The most probable class of each row.</summary>
     public int[] Predict(Tensor x)
     {
-        using var scope = DisposeScope.Open();
-        return Logits(x).Argmax(1).To(ScalarType.Int32).To(Device.Cpu).ToArray<int>();
+        using var scope = NewDisposeScope();
+        return Logits(x).argmax(1).to(ScalarType.Int32).cpu().data<int>().ToArray();
     }
 
     /// <summary>
@@ -133,7 +134,7 @@ public sealed class LinearProbe
             if (accuracy > bestAccuracy) { bestAccuracy = accuracy; best = probe; }
             previous = probe;
         }
-        using var allX = Tensor.Cat([fitX, validationX]);
+        using var allX = torch.cat([fitX, validationX]);
         var refit = Fit(allX, [.. fitLabels, .. validationLabels], classes, best!.L2, maxIterations, tolerance, best);
         return (refit, scores);
     }

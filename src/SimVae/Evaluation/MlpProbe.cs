@@ -1,6 +1,6 @@
-using SimVae.Torch;
-using SimVae.Torch.Nn;
-using SimVae.Torch.Optim;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
 
 namespace SimVae.Evaluation;
 
@@ -31,12 +31,12 @@ public static class MlpProbe
         Tensor fitX, int[] fitLabels, Tensor validationX, int[] validationLabels, Tensor testX, int classes, MlpProbeOptions? options = null)
     {
         options ??= new MlpProbeOptions();
-        int n = (int)fitX.Size(0), f = (int)fitX.Size(1);
-        TorchRuntime.ManualSeed((ulong)options.Seed);
-        using var model = new Sequential(new Linear(f, options.Hidden), new ReLU(), new Linear(options.Hidden, classes));
-        model.To(fitX.Device);
-        using var optimizer = new Adam(model.Parameters(), options.LearningRate);
-        using var labels = Tensor.FromArray(fitLabels.Select(l => (long)l).ToArray(), device: fitX.Device);
+        int n = (int)fitX.size(0), f = (int)fitX.size(1);
+        torch.manual_seed(options.Seed);
+        using var model = nn.Sequential(nn.Linear(f, options.Hidden), nn.ReLU(), nn.Linear(options.Hidden, classes));
+        model.to(fitX.device);
+        using var optimizer = optim.Adam(model.parameters(), options.LearningRate);
+        using var labels = torch.tensor(fitLabels.Select(l => (long)l).ToArray(), device: fitX.device);
         var random = new Random(options.Seed);
         var order = Enumerable.Range(0, n).ToArray();
         int[] bestPredictions = [];
@@ -45,18 +45,18 @@ public static class MlpProbe
         for (int epoch = 1; epoch <= options.Epochs; epoch++)
         {
             random.Shuffle(order);
-            model.Train();
+            model.train();
             for (int start = 0; start < n; start += options.BatchSize)
             {
-                using var scope = DisposeScope.Open();
+                using var scope = NewDisposeScope();
                 int rows = Math.Min(options.BatchSize, n - start);
-                var index = Tensor.FromArray(order.AsSpan(start, rows).ToArray().Select(i => (long)i).ToArray(), device: fitX.Device);
-                var loss = Functional.CrossEntropy(model.Forward(fitX.IndexSelect(0, index)), labels.IndexSelect(0, index));
-                optimizer.ZeroGrad();
-                loss.Backward();
-                optimizer.Step();
+                var index = torch.tensor(order.AsSpan(start, rows).ToArray().Select(i => (long)i).ToArray(), device: fitX.device);
+                var loss = nn.functional.cross_entropy(model.forward(fitX.index_select(0, index)), labels.index_select(0, index));
+                optimizer.zero_grad();
+                loss.backward();
+                optimizer.step();
             }
-            model.Eval();
+            model.eval();
             double accuracy = ProbeSplits.Accuracy(Predict(model, validationX), validationLabels);
             if (accuracy > bestAccuracy)
             {
@@ -70,8 +70,8 @@ public static class MlpProbe
 
     private static int[] Predict(Sequential model, Tensor x)
     {
-        using var noGrad = Autograd.NoGrad();
-        using var scope = DisposeScope.Open();
-        return model.Forward(x).Argmax(1).To(ScalarType.Int32).To(Device.Cpu).ToArray<int>();
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        return model.forward(x).argmax(1).to(ScalarType.Int32).cpu().data<int>().ToArray();
     }
 }

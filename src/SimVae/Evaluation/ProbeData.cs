@@ -1,5 +1,6 @@
 using SimVae.Featurization;
-using SimVae.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace SimVae.Evaluation;
 
@@ -59,7 +60,7 @@ public sealed class Standardizer
             int j = (int)(i % f);
             values[i] = (float)((features.Values[i] - Mean[j]) / Scale[j]);
         }
-        return Tensor.FromSpan<float>(values, [features.Rows, f]);
+        return torch.tensor(values, [features.Rows, f]);
     }
 }
 
@@ -86,8 +87,8 @@ public static class ProbeSplits
     /// <summary>Rows <paramref name="rows"/> of a [N, F] tensor, as a new tensor.</summary>
     public static Tensor Rows(Tensor x, int[] rows)
     {
-        using var index = Tensor.FromArray(rows.Select(r => (long)r).ToArray(), device: x.Device);
-        return x.IndexSelect(0, index);
+        using var index = torch.tensor(rows.Select(r => (long)r).ToArray(), device: x.device);
+        return x.index_select(0, index);
     }
 
     /// <summary>The entries <paramref name="rows"/> of <paramref name="values"/>.</summary>

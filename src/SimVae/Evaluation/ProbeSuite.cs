@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using SimVae.Featurization;
-using SimVae.Torch;
+using static TorchSharp.torch;
 
 namespace SimVae.Evaluation;
 
@@ -74,7 +74,7 @@ public static class ProbeSuite
         var chosen = new Dictionary<string, double>();
         var seconds = new Dictionary<string, double>();
         var standardizer = Standardizer.Fit(train);
-        using var scope = DisposeScope.Open();
+        using var scope = NewDisposeScope();
         var trainX = standardizer.Apply(train);
         var testX = standardizer.Apply(test);
         var (fitRows, validationRows) = ProbeSplits.Split(train.Rows, options.ValidationFraction, options.Seed);

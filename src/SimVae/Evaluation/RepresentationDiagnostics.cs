@@ -1,5 +1,6 @@
 using SimVae.Featurization;
-using SimVae.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace SimVae.Evaluation;
 
@@ -66,15 +67,15 @@ public sealed record RepresentationDiagnostics(int Dimensions, double LogDetCova
         return different <= 0 ? double.NaN : same / different;
     }
 
-    /// <summary>Eigenvalues (descending) of the covariance (divisor N − 1) of the features, via libtorch's eigvalsh in float64.</summary>
+    /// <summary>Eigenvalues (descending) of the covariance (divisor N − 1) of the features, via torch.linalg.eigvalsh in float64.</summary>
     public static double[] CovarianceEigenvalues(FeatureMatrix features)
     {
         ArgumentNullException.ThrowIfNull(features);
-        using var scope = DisposeScope.Open();
-        var x = Tensor.FromSpan<float>(features.Values, [features.Rows, features.Columns]).To(ScalarType.Float64);
-        var centred = x.Sub(x.Mean(0, keepDim: true));
-        var covariance = centred.T().Mm(centred).Div(features.Rows - 1);
-        var values = covariance.Eigvalsh().ToArray<double>();
+        using var scope = NewDisposeScope();
+        var x = torch.tensor(features.Values, [features.Rows, features.Columns], ScalarType.Float64);
+        var centred = x.sub(x.mean([0], keepdim: true));
+        var covariance = centred.t().mm(centred).div(features.Rows - 1);
+        var values = linalg.eigvalsh(covariance).data<double>().ToArray();
         Array.Reverse(values);
         return values;
     }

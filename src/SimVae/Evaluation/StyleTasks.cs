@@ -1,6 +1,7 @@
 using SimVae.Augmentations;
 using SimVae.Data;
-using SimVae.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace SimVae.Evaluation;
 
@@ -143,7 +144,7 @@ public static class StyleTasks
         ArgumentNullException.ThrowIfNull(random);
         int n = rows.Length, h = data.Height, w = data.Width;
         var labels = new int[n];
-        using var scope = DisposeScope.Open();
+        using var scope = NewDisposeScope();
         var images = data.ToTensor(rows);
         Tensor result;
         switch (transform)
@@ -152,8 +153,8 @@ public static class StyleTasks
             {
                 var flags = new bool[n];
                 for (int i = 0; i < n; i++) { flags[i] = random.Next(2) == 1; labels[i] = flags[i] ? 1 : 0; }
-                var mask = Tensor.FromSpan<bool>(flags, [n, 1, 1, 1]);
-                result = Tensor.Where(mask, images.Flip(2), images);
+                var mask = torch.tensor(flags, [n, 1, 1, 1]);
+                result = torch.where(mask, images.flip(2), images);
                 break;
             }
             case StyleTransform.CropScale:
@@ -186,7 +187,7 @@ public static class StyleTasks
             }
             default: throw new ArgumentOutOfRangeException(nameof(transform));
         }
-        return (result.DetachFromScope(), labels);
+        return (result.DetachFromDisposeScope(), labels);
     }
 
     /// <summary>The bin (0..2) of an offset in 0..range − 1, cutting the range into three equal parts.</summary>

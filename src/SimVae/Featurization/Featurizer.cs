@@ -1,9 +1,12 @@
+using System.Runtime.InteropServices;
 using SimVae.Augmentations;
 using SimVae.Bundles;
 using SimVae.Data;
+using SimVae.Engine;
 using SimVae.Export;
 using SimVae.Methods;
-using SimVae.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace SimVae.Featurization;
 
@@ -40,9 +43,9 @@ public sealed class Featurizer : IDisposable
     public Featurizer(SslModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        ObjectDisposedException.ThrowIf(model.IsDisposed, model);
+        ObjectDisposedException.ThrowIf(IsDisposed(model), model);
         Model = model;
-        Model.Eval();
+        Model.eval();
     }
 
     /// <summary>Featurizes with a loaded bundle's model; the caller keeps ownership of the bundle.</summary>
@@ -72,7 +75,7 @@ public sealed class Featurizer : IDisposable
     public bool IsGenerative => Model is VariationalModel;
 
     /// <summary>Where the computation runs: the device of the model's weights.</summary>
-    public Device Device => Model.Parameters().FirstOrDefault()?.Device ?? Device.Cpu;
+    public Device Device => Model.parameters().FirstOrDefault()?.device ?? torch.CPU;
 
     /// <summary>
     /// Single-view features: <see cref="SslModel.Encode"/> of each image — the posterior mean μ(x) for the VAE
@@ -182,10 +185,10 @@ public sealed class Featurizer : IDisposable
         int imagesPerPass = Math.Max(1, batchSize / views);
         return Run(source, FeatureDimension, imagesPerPass, (x, pass) =>
         {
-            long n = x.Size(0);
+            long n = x.shape[0];
             // View-major [K·n, C, H, W] → features [K·n, F] → [K, n, F] → mean over the K views.
             var augmented = transform.Apply(x, new Random(Seeds.Derive(seed, pass)));
-            return Model.Encode(augmented).View(views, n, -1).Mean(0);
+            return Model.Encode(augmented).view(views, n, -1).mean([0]);
         });
     }
 
@@ -196,7 +199,7 @@ public sealed class Featurizer : IDisposable
         {
             var (mean, logVar) = vae.Posterior(x);
             mean.Dispose();
-            return logVar.Exp();
+            return logVar.exp();
         });
     }
 
@@ -215,7 +218,7 @@ public sealed class Featurizer : IDisposable
                     var score = vae.NegativeElbo(x);
                     total = total is null ? score : total + score;
                 }
-                return (samples == 1 ? total! : total! / samples).Unsqueeze(1);
+                return (samples == 1 ? total! : total! / samples).unsqueeze(1);
             }).Values;
         }
     }
@@ -224,28 +227,31 @@ public sealed class Featurizer : IDisposable
         ?? throw new NotSupportedException(
             $"{what} needs a VAE-family model (SimVAE, VAE, β-VAE, CR-VAE) with a posterior q(z|x); this is a {Options.MethodName} model, which has none");
 
+    /// <summary>Whether <paramref name="model"/> was disposed (disposing a module disposes its parameters).</summary>
+    private static bool IsDisposed(SslModel model) => model.parameters().Any(p => p.IsInvalid);
+
     /// <summary>Runs <paramref name="compute"/> on consecutive batches and gathers its [n, columns] float results.</summary>
     private FeatureMatrix Run(Source source, int columns, int batchSize, Func<Tensor, int, Tensor> compute)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        ObjectDisposedException.ThrowIf(Model.IsDisposed, Model);
-        if (Model.Training)
+        ObjectDisposedException.ThrowIf(IsDisposed(Model), Model);
+        if (Model.training)
             throw new InvalidOperationException("the model is in training mode; call Model.Eval() before featurizing (features are defined in eval mode)");
         var device = Device;
         int count = source.Count;
         var values = new float[(long)count * columns];
-        using var noGrad = Autograd.NoGrad();
+        using var noGrad = torch.no_grad();
         for (int start = 0, pass = 0; start < count; start += batchSize, pass++)
         {
             int n = Math.Min(batchSize, count - start);
-            using var scope = DisposeScope.Open();
+            using var scope = torch.NewDisposeScope();
             var x = source.Batch(start, n, device);
             var result = compute(x, pass);
-            var shape = result.Shape;
+            var shape = result.shape;
             if (shape.Length != 2 || shape[0] != n || shape[1] != columns)
                 throw new InvalidOperationException($"the model returned [{string.Join(", ", shape)}] for {n} images, expected [{n}, {columns}]");
-            if (result.DType != ScalarType.Float32) result = result.To(ScalarType.Float32);
-            result.CopyTo(values.AsSpan(start * columns, n * columns));
+            var host = result.to(ScalarType.Float32, torch.CPU).contiguous();
+            MemoryMarshal.Cast<byte, float>(host.bytes).CopyTo(values.AsSpan(start * columns, n * columns));
         }
         return new FeatureMatrix(values, count, columns);
     }
@@ -276,12 +282,12 @@ public sealed class Featurizer : IDisposable
         public static Source Of(Tensor images, SslOptions o)
         {
             ArgumentNullException.ThrowIfNull(images);
-            ObjectDisposedException.ThrowIf(images.IsDisposed, images);
-            var shape = images.Shape;
+            ObjectDisposedException.ThrowIf(images.IsInvalid, images);
+            var shape = images.shape;
             if (shape.Length != 4 || shape[1] != o.Channels || shape[2] != o.Height || shape[3] != o.Width)
                 throw new ArgumentException($"images must be [N, {o.Channels}, {o.Height}, {o.Width}]; got [{string.Join(", ", shape)}]", nameof(images));
-            if (images.DType != ScalarType.Float32)
-                throw new ArgumentException($"images must be float32 in [0, 1] (pixels / 255); got {images.DType}", nameof(images));
+            if (images.dtype != ScalarType.Float32)
+                throw new ArgumentException($"images must be float32 in [0, 1] (pixels / 255); got {images.dtype}", nameof(images));
             if (shape[0] > int.MaxValue) throw new ArgumentException($"at most {int.MaxValue} images per call", nameof(images));
             return new Source(null, images, (int)shape[0]);
         }
@@ -295,8 +301,8 @@ public sealed class Featurizer : IDisposable
                 for (int i = 0; i < n; i++) indices[i] = start + i;
                 return data.ToTensor(indices, device);
             }
-            var rows = tensor!.Narrow(0, start, n);
-            return rows.Device == device ? rows : rows.To(device);
+            // to() hands back the same storage when the rows already live on the device.
+            return tensor!.narrow(0, start, n).to(device);
         }
     }
 }

@@ -1,4 +1,4 @@
-using SimVae.Torch;
+using static TorchSharp.torch;
 
 namespace SimVae.Losses;
 
@@ -18,23 +18,22 @@ public static class BarlowTwinsLoss
     public static LossTerms Compute(Tensor z1, Tensor z2, double lambda)
     {
         if (!(lambda >= 0)) throw new ArgumentOutOfRangeException(nameof(lambda), lambda, "must be non-negative");
-        if (z1.Dim != 2 || !z1.Shape.SequenceEqual(z2.Shape))
-            throw new ArgumentException($"embeddings must both be [N, D]; got [{string.Join(", ", z1.Shape)}] and [{string.Join(", ", z2.Shape)}]");
-        long n = z1.Size(0);
+        if (z1.dim() != 2 || !z1.shape.SequenceEqual(z2.shape))
+            throw new ArgumentException($"embeddings must both be [N, D]; got {LossTerms.Shape(z1)} and {LossTerms.Shape(z2)}");
+        long n = z1.size(0);
         if (n < 2) throw new ArgumentException("Barlow Twins needs at least 2 samples per batch to standardise");
-        using var scope = DisposeScope.Open();
-        var c = Standardize(z1).T().MatMul(Standardize(z2)) / n;
-        var diagonal = c.Diagonal();
-        var invariance = (1 - diagonal).Square().Sum();
-        var redundancy = c.Square().Sum() - diagonal.Square().Sum();
+        using var scope = NewDisposeScope();
+        var c = Standardize(z1).t().matmul(Standardize(z2)) / n;
+        var diagonal = c.diagonal();
+        var invariance = (1 - diagonal).square().sum();
+        var redundancy = c.square().sum() - diagonal.square().sum();
         var loss = invariance + redundancy * lambda;
         return LossTerms.FromScope(loss, ("invariance", invariance), ("redundancy", redundancy));
     }
 
     private static Tensor Standardize(Tensor z)
     {
-        using var scope = DisposeScope.Open();
-        var centered = z - z.Mean(0, keepDim: true);
-        return (centered / (centered.Var([0], unbiased: false, keepDim: true) + Epsilon).Sqrt()).MoveToOuterScope();
+        var centered = z - z.mean([0], keepdim: true);
+        return centered / (centered.var([0], unbiased: false, keepdim: true) + Epsilon).sqrt();
     }
 }

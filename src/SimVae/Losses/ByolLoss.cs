@@ -1,4 +1,4 @@
-using SimVae.Torch;
+using static TorchSharp.torch;
 
 namespace SimVae.Losses;
 
@@ -12,9 +12,9 @@ public static class ByolLoss
     /// <summary>Computes the symmetrised loss for predictions and targets [N, D] of the two views.</summary>
     public static LossTerms Compute(Tensor prediction1, Tensor prediction2, Tensor target1, Tensor target2)
     {
-        if (prediction1.Dim != 2 || new[] { prediction2, target1, target2 }.Any(t => !t.Shape.SequenceEqual(prediction1.Shape)))
-            throw new ArgumentException($"predictions and targets must all be [N, D]; got [{string.Join(", ", prediction1.Shape)}], [{string.Join(", ", prediction2.Shape)}], [{string.Join(", ", target1.Shape)}], [{string.Join(", ", target2.Shape)}]");
-        using var scope = DisposeScope.Open();
+        if (prediction1.dim() != 2 || new[] { prediction2, target1, target2 }.Any(t => !t.shape.SequenceEqual(prediction1.shape)))
+            throw new ArgumentException($"predictions and targets must all be [N, D]; got {LossTerms.Shape(prediction1)}, {LossTerms.Shape(prediction2)}, {LossTerms.Shape(target1)}, {LossTerms.Shape(target2)}");
+        using var scope = NewDisposeScope();
         var loss = NormalizedMse(prediction1, target2) + NormalizedMse(prediction2, target1);
         return LossTerms.FromScope(loss);
     }
@@ -22,8 +22,7 @@ public static class ByolLoss
     /// <summary>Mean over rows of 2 − 2·cos(p, z).</summary>
     private static Tensor NormalizedMse(Tensor prediction, Tensor target)
     {
-        using var scope = DisposeScope.Open();
-        var cosine = (Functional.Normalize(prediction, dim: 1) * Functional.Normalize(target.Detach(), dim: 1)).Sum(1);
-        return (2 - cosine * 2).Mean().MoveToOuterScope();
+        var cosine = (nn.functional.normalize(prediction, dim: 1) * nn.functional.normalize(target.detach(), dim: 1)).sum(1);
+        return (2 - cosine * 2).mean();
     }
 }

@@ -1,4 +1,4 @@
-using SimVae.Torch;
+using static TorchSharp.torch;
 
 namespace SimVae.Losses;
 
@@ -22,10 +22,10 @@ public static class CrVaeLoss
     {
         ArgumentNullException.ThrowIfNull(options);
         if (!(consistencyWeight >= 0)) throw new ArgumentOutOfRangeException(nameof(consistencyWeight), consistencyWeight, "must be non-negative");
-        using var scope = DisposeScope.Open();
+        using var scope = NewDisposeScope();
         // Each view is its own group of one: the VAE ELBO of x plus that of t(x).
-        var elbo = SimVaeLoss.Compute(x.Unsqueeze(1), decoded.Unsqueeze(1), z.Unsqueeze(1), logVar.Unsqueeze(1), options);
-        var consistency = GaussianKl(mean.Narrow(0, images, images), logVar.Narrow(0, images, images), mean.Narrow(0, 0, images), logVar.Narrow(0, 0, images));
+        var elbo = SimVaeLoss.Compute(x.unsqueeze(1), decoded.unsqueeze(1), z.unsqueeze(1), logVar.unsqueeze(1), options);
+        var consistency = GaussianKl(mean.narrow(0, images, images), logVar.narrow(0, images, images), mean.narrow(0, 0, images), logVar.narrow(0, 0, images));
         var total = elbo.Total + consistency * consistencyWeight;
         return LossTerms.FromScope(total, ("recon", elbo.Terms["recon"]), ("entropy", elbo.Terms["entropy"]), ("prior", elbo.Terms["prior"]), ("consistency", consistency));
     }
@@ -33,8 +33,8 @@ public static class CrVaeLoss
     /// <summary>Σ over rows and dimensions of KL(N(μa, σa²) ‖ N(μb, σb²)).</summary>
     public static Tensor GaussianKl(Tensor meanA, Tensor logVarA, Tensor meanB, Tensor logVarB)
     {
-        using var scope = DisposeScope.Open();
-        var kl = (logVarB - logVarA + ((logVarA.Exp() + (meanA - meanB).Square()) / logVarB.Exp()) - 1).Sum() * 0.5;
-        return kl.MoveToOuterScope();
+        using var scope = NewDisposeScope();
+        var kl = (logVarB - logVarA + ((logVarA.exp() + (meanA - meanB).square()) / logVarB.exp()) - 1).sum() * 0.5;
+        return kl.MoveToOuterDisposeScope();
     }
 }

@@ -1,4 +1,4 @@
-using SimVae.Torch;
+using static TorchSharp.torch;
 
 namespace SimVae.Losses;
 
@@ -20,28 +20,28 @@ public static class DinoLoss
     {
         if (!(studentTemperature > 0)) throw new ArgumentOutOfRangeException(nameof(studentTemperature), studentTemperature, "must be positive");
         if (!(teacherTemperature > 0)) throw new ArgumentOutOfRangeException(nameof(teacherTemperature), teacherTemperature, "must be positive");
-        if (views < 2 || student.Dim != 2 || student.Size(0) % views != 0 || teacher.Dim != 2 || teacher.Size(0) * views != student.Size(0) * 2
-            || teacher.Size(1) != student.Size(1) || center.NumberOfElements != student.Size(1))
-            throw new ArgumentException($"expected student [V·N, K], teacher [2·N, K] and centre [1, K] with V = {views}; got [{string.Join(", ", student.Shape)}], [{string.Join(", ", teacher.Shape)}], [{string.Join(", ", center.Shape)}]");
-        long n = teacher.Size(0) / 2;
-        using var scope = DisposeScope.Open();
-        var logProbabilities = Functional.LogSoftmax(student / studentTemperature, 1);
-        var targets = Functional.Softmax((teacher.Detach() - center.Reshape(1, -1)) / teacherTemperature, 1);
+        if (views < 2 || student.dim() != 2 || student.size(0) % views != 0 || teacher.dim() != 2 || teacher.size(0) * views != student.size(0) * 2
+            || teacher.size(1) != student.size(1) || center.numel() != student.size(1))
+            throw new ArgumentException($"expected student [V·N, K], teacher [2·N, K] and centre [1, K] with V = {views}; got {LossTerms.Shape(student)}, {LossTerms.Shape(teacher)}, {LossTerms.Shape(center)}");
+        long n = teacher.size(0) / 2;
+        using var scope = NewDisposeScope();
+        var logProbabilities = nn.functional.log_softmax(student / studentTemperature, 1);
+        var targets = nn.functional.softmax((teacher.detach() - center.reshape(1, -1)) / teacherTemperature, 1);
         Tensor? total = null;
         int pairs = 0;
         for (int g = 0; g < 2; g++)
         {
-            var target = targets.Narrow(0, g * n, n);
+            var target = targets.narrow(0, g * n, n);
             for (int v = 0; v < views; v++)
             {
                 if (v == g) continue;
-                var crossEntropy = (target * logProbabilities.Narrow(0, v * n, n)).Sum(1).Mean().Neg();
+                var crossEntropy = -(target * logProbabilities.narrow(0, v * n, n)).sum(1).mean();
                 total = total is null ? crossEntropy : total + crossEntropy;
                 pairs++;
             }
         }
         var loss = total! / pairs;
-        var entropy = (targets * (targets + 1e-12).Log()).Sum(1).Mean().Neg();
+        var entropy = -(targets * (targets + 1e-12).log()).sum(1).mean();
         return LossTerms.FromScope(loss, ("teacher_entropy", entropy));
     }
 
@@ -49,8 +49,8 @@ public static class DinoLoss
     public static void UpdateCenter(Tensor center, Tensor teacher, double momentum)
     {
         if (!(momentum is >= 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(momentum), momentum, "must be in [0, 1]");
-        using var noGrad = Autograd.NoGrad();
-        using var scope = DisposeScope.Open();
-        center.Mul_(momentum).Add_(teacher.Mean(0, keepDim: true).Reshape(center.Shape), 1 - momentum);
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        center.mul_(momentum).add_(teacher.mean([0], keepdim: true).reshape(center.shape), alpha: 1 - momentum);
     }
 }

@@ -1,4 +1,4 @@
-using SimVae.Torch;
+using static TorchSharp.torch;
 
 namespace SimVae.Losses;
 
@@ -17,16 +17,16 @@ public static class InfoNceLoss
     public static LossTerms Compute(Tensor queries, Tensor keys, Tensor negatives, double temperature)
     {
         if (!(temperature > 0)) throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "must be positive");
-        if (queries.Dim != 2 || !queries.Shape.SequenceEqual(keys.Shape) || negatives.Dim != 2 || negatives.Size(1) != queries.Size(1))
-            throw new ArgumentException($"queries and keys must be [N, D] and negatives [K, D]; got [{string.Join(", ", queries.Shape)}], [{string.Join(", ", keys.Shape)}], [{string.Join(", ", negatives.Shape)}]");
-        using var scope = DisposeScope.Open();
-        var q = Functional.Normalize(queries, dim: 1);
-        var k = Functional.Normalize(keys.Detach(), dim: 1);
-        var kNeg = Functional.Normalize(negatives.Detach(), dim: 1);
-        var positive = (q * k).Sum(1, keepDim: true);
-        var logits = Tensor.Cat([positive, q.MatMul(kNeg.T())], 1).Div(temperature);
-        var targets = Tensor.Zeros([q.Size(0)], ScalarType.Int64, q.Device);
-        var loss = Functional.CrossEntropy(logits, targets);
-        return LossTerms.FromScope(loss, ("positive_similarity", positive.Mean()));
+        if (queries.dim() != 2 || !queries.shape.SequenceEqual(keys.shape) || negatives.dim() != 2 || negatives.size(1) != queries.size(1))
+            throw new ArgumentException($"queries and keys must be [N, D] and negatives [K, D]; got {LossTerms.Shape(queries)}, {LossTerms.Shape(keys)}, {LossTerms.Shape(negatives)}");
+        using var scope = NewDisposeScope();
+        var q = nn.functional.normalize(queries, dim: 1);
+        var k = nn.functional.normalize(keys.detach(), dim: 1);
+        var kNeg = nn.functional.normalize(negatives.detach(), dim: 1);
+        var positive = (q * k).sum(1, keepdim: true);
+        var logits = cat([positive, q.matmul(kNeg.t())], 1) / temperature;
+        var targets = zeros([q.size(0)], ScalarType.Int64, q.device);
+        var loss = nn.functional.cross_entropy(logits, targets);
+        return LossTerms.FromScope(loss, ("positive_similarity", positive.mean()));
     }
 }

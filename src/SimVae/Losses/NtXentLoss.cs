@@ -1,4 +1,4 @@
-using SimVae.Torch;
+using static TorchSharp.torch;
 
 namespace SimVae.Losses;
 
@@ -16,18 +16,18 @@ public static class NtXentLoss
     public static LossTerms Compute(Tensor view1, Tensor view2, double temperature = 0.5)
     {
         if (!(temperature > 0)) throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "must be positive");
-        if (view1.Dim != 2 || !view1.Shape.SequenceEqual(view2.Shape))
-            throw new ArgumentException($"views must both be [N, D]; got [{string.Join(", ", view1.Shape)}] and [{string.Join(", ", view2.Shape)}]");
-        long n = view1.Size(0);
+        if (view1.dim() != 2 || !view1.shape.SequenceEqual(view2.shape))
+            throw new ArgumentException($"views must both be [N, D]; got {LossTerms.Shape(view1)} and {LossTerms.Shape(view2)}");
+        long n = view1.size(0);
         if (n < 2) throw new ArgumentException("NT-Xent needs at least 2 images per batch (negatives come from the batch)");
-        using var scope = DisposeScope.Open();
-        var z = Functional.Normalize(Tensor.Cat([view1, view2]), dim: 1);
-        var logits = z.MatMul(z.T()).Div(temperature);
-        var self = Tensor.Eye(2 * n, ScalarType.Bool, z.Device);
-        var masked = logits.MaskedFill(self, double.NegativeInfinity);
+        using var scope = NewDisposeScope();
+        var z = nn.functional.normalize(cat([view1, view2]), dim: 1);
+        var logits = z.matmul(z.t()) / temperature;
+        var self = eye(2 * n, dtype: ScalarType.Bool, device: z.device);
+        var masked = logits.masked_fill(self, double.NegativeInfinity);
         // Row k's positive is row k + N (first half) or k − N (second half).
-        var targets = Tensor.Cat([Tensor.Arange(n, 2 * n, 1, z.Device), Tensor.Arange(0, n, 1, z.Device)]);
-        var loss = Functional.CrossEntropy(masked, targets);
+        var targets = cat([arange(n, 2 * n, 1, device: z.device), arange(0, n, 1, device: z.device)]);
+        var loss = nn.functional.cross_entropy(masked, targets);
         return LossTerms.FromScope(loss);
     }
 }

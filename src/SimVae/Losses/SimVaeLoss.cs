@@ -1,4 +1,4 @@
-using SimVae.Torch;
+using static TorchSharp.torch;
 
 namespace SimVae.Losses;
 
@@ -82,10 +82,10 @@ public static class SimVaeLoss
         ArgumentNullException.ThrowIfNull(options);
         RequireRank3(x, nameof(x));
         RequireRank3(z, nameof(z));
-        using var scope = DisposeScope.Open();
+        using var scope = NewDisposeScope();
         var recon = Reconstruction(x, decoded, options);
         // H[q] = ½ Σ (log 2π + 1 + log σ²); the weight w scales only the log σ² part (see EntropyWeight).
-        var entropy = (logVar.Mul(options.EntropyWeight) + Log2PiPlus1).Sum() * 0.5;
+        var entropy = (logVar * options.EntropyWeight + Log2PiPlus1).sum() * 0.5;
         var prior = LogPrior(z, options);
         var total = recon - (entropy + prior) * options.Beta;
         return LossTerms.FromScope(total, ("recon", recon), ("entropy", entropy), ("prior", prior));
@@ -94,25 +94,28 @@ public static class SimVaeLoss
     /// <summary>−Σ log p(x|z) / exp(log_var_x), up to constants.</summary>
     public static Tensor Reconstruction(Tensor x, Tensor decoded, SimVaeLossOptions options)
     {
+        ArgumentNullException.ThrowIfNull(options);
+        using var scope = NewDisposeScope();
         double scale = Math.Exp(-options.LogVarX);
-        using var raw = options.Likelihood == Likelihood.Bernoulli
-            ? Functional.BinaryCrossEntropyWithLogits(decoded, x, Reduction.Sum)
-            : Functional.MseLoss(decoded, x, Reduction.Sum).Mul(0.5);
-        return raw.Mul(scale);
+        var raw = options.Likelihood == Likelihood.Bernoulli
+            ? nn.functional.binary_cross_entropy_with_logits(decoded, x, reduction: nn.Reduction.Sum)
+            : nn.functional.mse_loss(decoded, x, nn.Reduction.Sum) * 0.5;
+        return (raw * scale).MoveToOuterDisposeScope();
     }
 
     /// <summary>Σ_j log N(z_j; ȳ, σ²I) + log p(ȳ), constants dropped; ȳ is the mean of the group's z.</summary>
     public static Tensor LogPrior(Tensor z, SimVaeLossOptions options)
     {
-        using var scope = DisposeScope.Open();
-        var yBar = z.Mean(1, keepDim: true);
-        var spread = (z - yBar).Square().Sum().Mul(-0.5 / options.VarZGivenY);
-        var result = options.Prior == ContentPrior.Gaussian ? spread - yBar.Square().Sum().Mul(0.5) : spread.Alias();
-        return result.MoveToOuterScope();
+        ArgumentNullException.ThrowIfNull(options);
+        using var scope = NewDisposeScope();
+        var yBar = z.mean([1], keepdim: true);
+        var spread = (z - yBar).square().sum() * (-0.5 / options.VarZGivenY);
+        var result = options.Prior == ContentPrior.Gaussian ? spread - yBar.square().sum() * 0.5 : spread;
+        return result.MoveToOuterDisposeScope();
     }
 
     internal static void RequireRank3(Tensor t, string name)
     {
-        if (t.Dim != 3) throw new ArgumentException($"{name} must be [groups, views, features]; got shape [{string.Join(", ", t.Shape)}]", name);
+        if (t.dim() != 3) throw new ArgumentException($"{name} must be [groups, views, features]; got shape {LossTerms.Shape(t)}", name);
     }
 }

@@ -1,4 +1,4 @@
-using SimVae.Torch;
+using static TorchSharp.torch;
 
 namespace SimVae.Losses;
 
@@ -28,11 +28,11 @@ public static class VicRegLoss
     public static LossTerms Compute(Tensor a, Tensor b, VicRegLossOptions? options = null)
     {
         var o = options ?? new VicRegLossOptions();
-        if (a.Dim != 2 || !a.Shape.SequenceEqual(b.Shape))
-            throw new ArgumentException($"embeddings must both be [N, D]; got [{string.Join(", ", a.Shape)}] and [{string.Join(", ", b.Shape)}]");
-        if (a.Size(0) < 2) throw new ArgumentException("VICReg needs at least 2 samples per batch to estimate variances");
-        using var scope = DisposeScope.Open();
-        var invariance = Functional.MseLoss(a, b);
+        if (a.dim() != 2 || !a.shape.SequenceEqual(b.shape))
+            throw new ArgumentException($"embeddings must both be [N, D]; got {LossTerms.Shape(a)} and {LossTerms.Shape(b)}");
+        if (a.size(0) < 2) throw new ArgumentException("VICReg needs at least 2 samples per batch to estimate variances");
+        using var scope = NewDisposeScope();
+        var invariance = nn.functional.mse_loss(a, b);
         var variance = (Variance(a, o) + Variance(b, o)) * 0.5;
         var covariance = Covariance(a) + Covariance(b);
         var total = invariance * o.InvarianceWeight + variance * o.VarianceWeight + covariance * o.CovarianceWeight;
@@ -41,16 +41,16 @@ public static class VicRegLoss
 
     private static Tensor Variance(Tensor z, VicRegLossOptions o)
     {
-        var std = (z.Var([0]) + o.Epsilon).Sqrt();
-        return Functional.Relu(o.Gamma - std).Mean();
+        var std = (z.var([0]) + o.Epsilon).sqrt();
+        return nn.functional.relu(o.Gamma - std).mean();
     }
 
     private static Tensor Covariance(Tensor z)
     {
-        long n = z.Size(0), d = z.Size(1);
-        var centered = z - z.Mean(0, keepDim: true);
-        var cov = centered.T().MatMul(centered) / (n - 1);
+        long n = z.size(0), d = z.size(1);
+        var centered = z - z.mean([0], keepdim: true);
+        var cov = centered.t().matmul(centered) / (n - 1);
         // Σ off-diagonal² = Σ all² − Σ diagonal².
-        return (cov.Square().Sum() - cov.Diagonal().Square().Sum()) / d;
+        return (cov.square().sum() - cov.diagonal().square().sum()) / d;
     }
 }

@@ -1,7 +1,7 @@
 using SimVae.Backbones;
 using SimVae.Losses;
-using SimVae.Torch;
-using SimVae.Torch.Optim;
+using SimVae.Optim;
+using static TorchSharp.torch;
 
 namespace SimVae.Methods;
 
@@ -17,10 +17,10 @@ public sealed class BarlowTwinsModel(BarlowTwinsOptions options)
     public override void OnTrainingStep(long step, long totalSteps) => RefuseDataParallel("its projector's batch norms would need statistics synchronised across processes");
 
     /// <summary>Weights at the base rate; biases and batch-norm parameters (1-D) at <see cref="BarlowTwinsOptions.BiasLearningRateRatio"/> of it.</summary>
-    protected override IEnumerable<ParamGroup> ParameterGroups()
+    protected override IEnumerable<ParameterGroup> ParameterGroups()
     {
         var o = (BarlowTwinsOptions)Options;
         var parameters = TrainableParameters().ToList();
-        return [new ParamGroup(parameters.Where(p => p.Dim > 1)), new ParamGroup(parameters.Where(p => p.Dim <= 1), o.LearningRate * o.BiasLearningRateRatio)];
+        return [new ParameterGroup(parameters.Where(p => p.dim() > 1)), new ParameterGroup(parameters.Where(p => p.dim() <= 1), o.LearningRate * o.BiasLearningRateRatio)];
     }
 }

@@ -1,7 +1,8 @@
 using SimVae.Backbones;
+using SimVae.Engine;
 using SimVae.Losses;
-using SimVae.Torch;
-using SimVae.Torch.Nn;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
 
 namespace SimVae.Methods;
 
@@ -17,18 +18,19 @@ public sealed class ByolModel : MomentumModel
     public ByolModel(ByolOptions options)
         : base(options, d => ProjectionHead.Create([d, options.ProjectionHidden, options.ProjectionDim], batchNorm: true))
     {
-        predictor = RegisterModule("predictor", ProjectionHead.Create([options.ProjectionDim, options.ProjectionHidden, options.ProjectionDim], batchNorm: true));
+        predictor = ProjectionHead.Create([options.ProjectionDim, options.ProjectionHidden, options.ProjectionDim], batchNorm: true);
+        register_module("predictor", predictor);
     }
 
     /// <inheritdoc />
     public override LossTerms Loss(Tensor views)
     {
         long n = ImagesIn(views);
-        using var scope = DisposeScope.Open();
-        var online = Autocast.ToFloat32(predictor.Forward(Embed(views)));
-        var target = Autocast.ToFloat32(Teacher.Forward(views));
-        using var float32 = Autocast.Disable();
-        var terms = ByolLoss.Compute(online.Narrow(0, 0, n), online.Narrow(0, n, n), target.Narrow(0, 0, n), target.Narrow(0, n, n));
+        using var scope = NewDisposeScope();
+        var online = MixedPrecision.ToFloat32(predictor.forward(Embed(views)));
+        var target = MixedPrecision.ToFloat32(Teacher.forward(views));
+        using var float32 = MixedPrecision.Disable();
+        var terms = ByolLoss.Compute(online.narrow(0, 0, n), online.narrow(0, n, n), target.narrow(0, 0, n), target.narrow(0, n, n));
         return terms.MoveToOuterScope();
     }
 }

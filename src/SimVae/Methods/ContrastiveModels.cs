@@ -1,7 +1,8 @@
 using SimVae.Backbones;
+using SimVae.Engine;
 using SimVae.Losses;
-using SimVae.Torch;
-using SimVae.Torch.Nn;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace SimVae.Methods;
 
@@ -9,17 +10,17 @@ namespace SimVae.Methods;
 /// A joint-embedding method whose loss compares the two views' head outputs directly (no teacher): SimCLR, VICReg,
 /// Barlow Twins. Subclasses give the head and the pairwise loss.
 /// </summary>
-public abstract class TwoViewModel(SslOptions options, Func<long, Module<Tensor, Tensor>> createHead) : JointEmbeddingModel(options, createHead)
+public abstract class TwoViewModel(SslOptions options, Func<long, nn.Module<Tensor, Tensor>> createHead) : JointEmbeddingModel(options, createHead)
 {
     /// <inheritdoc />
     public override LossTerms Loss(Tensor views)
     {
         long n = ImagesIn(views);
-        using var scope = DisposeScope.Open();
+        using var scope = NewDisposeScope();
         var projected = Embed(views);
-        using var float32 = Autocast.Disable();
+        using var float32 = MixedPrecision.Disable();
         if (DataParallel is { GatherGlobalBatch: true } parallel) (projected, n) = GatherGlobalBatch(projected, n, parallel);
-        var terms = PairLoss(projected.Narrow(0, 0, n), projected.Narrow(0, n, n));
+        var terms = PairLoss(projected.narrow(0, 0, n), projected.narrow(0, n, n));
         return terms.MoveToOuterScope();
     }
 
@@ -33,7 +34,7 @@ public abstract class TwoViewModel(SslOptions options, Func<long, Module<Tensor,
     {
         int world = parallel.WorldSize;
         var gathered = parallel.Group.AllGather(projected);
-        var viewMajor = gathered.View(world, 2, n, -1).Transpose(0, 1).Reshape(2 * world * n, -1);
+        var viewMajor = gathered.view(world, 2, n, -1).transpose(0, 1).reshape(2 * world * n, -1);
         return (viewMajor, world * n);
     }
 

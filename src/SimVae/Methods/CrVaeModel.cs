@@ -1,5 +1,6 @@
+using SimVae.Engine;
 using SimVae.Losses;
-using SimVae.Torch;
+using static TorchSharp.torch;
 
 namespace SimVae.Methods;
 
@@ -10,13 +11,13 @@ public sealed class CrVaeModel(CrVaeOptions options) : VariationalModel(options)
     public override LossTerms Loss(Tensor views)
     {
         long n = ImagesIn(views);
-        using var scope = DisposeScope.Open();
+        using var scope = NewDisposeScope();
         var (mean, logVar) = Posterior(views);
         var z = SampleLatents(mean, logVar, 2, n);
         var decoded = Decode(z);
-        using var float32 = Autocast.Disable();
-        (decoded, z, mean, logVar) = (Autocast.ToFloat32(decoded), Autocast.ToFloat32(z), Autocast.ToFloat32(mean), Autocast.ToFloat32(logVar));
-        var terms = CrVaeLoss.Compute(views.Flatten(1), decoded.Flatten(1), z, mean, logVar, n, LossOptions, ((CrVaeOptions)Options).ConsistencyWeight);
+        using var float32 = MixedPrecision.Disable();
+        (decoded, z, mean, logVar) = (MixedPrecision.ToFloat32(decoded), MixedPrecision.ToFloat32(z), MixedPrecision.ToFloat32(mean), MixedPrecision.ToFloat32(logVar));
+        var terms = CrVaeLoss.Compute(views.flatten(1), decoded.flatten(1), z, mean, logVar, n, LossOptions, ((CrVaeOptions)Options).ConsistencyWeight);
         return terms.MoveToOuterScope();
     }
 }

@@ -1,6 +1,7 @@
 using SimVae.Backbones;
-using SimVae.Torch;
-using SimVae.Torch.Nn;
+using SimVae.Engine;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace SimVae.Methods;
 
@@ -11,18 +12,24 @@ namespace SimVae.Methods;
 /// </summary>
 public abstract class JointEmbeddingModel : SslModel
 {
+    private readonly nn.Module<Tensor, Tensor> backbone;
+    private readonly nn.Module<Tensor, Tensor> head;
+
     /// <summary>Builds backbone and head (the head gets the feature dimension d).</summary>
-    protected JointEmbeddingModel(SslOptions options, Func<long, Module<Tensor, Tensor>> createHead) : base(options)
+    protected JointEmbeddingModel(SslOptions options, Func<long, nn.Module<Tensor, Tensor>> createHead) : base(options)
     {
-        Backbone = RegisterModule("backbone", BackboneFactory.Encoder(options.Backbone, options.Channels, options.Height, options.Width, options.LatentDim));
-        Head = RegisterModule("head", createHead(options.LatentDim));
+        ArgumentNullException.ThrowIfNull(createHead);
+        backbone = BackboneFactory.Encoder(options.Backbone, options.Channels, options.Height, options.Width, options.LatentDim);
+        head = createHead(options.LatentDim);
+        register_module("backbone", backbone);
+        register_module("head", head);
     }
 
     /// <summary>Images → features [N, d].</summary>
-    protected Module<Tensor, Tensor> Backbone { get; }
+    protected nn.Module<Tensor, Tensor> Backbone => backbone;
 
     /// <summary>Features → the vectors the loss compares.</summary>
-    protected Module<Tensor, Tensor> Head { get; }
+    protected nn.Module<Tensor, Tensor> Head => head;
 
     /// <inheritdoc />
     public override int FeatureDimension => Options.LatentDim;
@@ -33,16 +40,16 @@ public abstract class JointEmbeddingModel : SslModel
     /// <inheritdoc />
     public override Tensor Encode(Tensor images)
     {
-        if (!UseHeadOutput) return Backbone.Forward(images);
-        using var features = Backbone.Forward(images);
-        return Head.Forward(features);
+        if (!UseHeadOutput) return backbone.forward(images);
+        using var features = backbone.forward(images);
+        return head.forward(features);
     }
 
     /// <summary>head(backbone(x)) in float32 (under mixed precision the loss is still computed in float32, docs/gpu.md).</summary>
     protected Tensor Embed(Tensor images)
     {
-        using var scope = DisposeScope.Open();
-        var projected = Head.Forward(Backbone.Forward(images));
-        return Autocast.ToFloat32(projected).MoveToOuterScope();
+        using var scope = NewDisposeScope();
+        var projected = head.forward(backbone.forward(images));
+        return MixedPrecision.ToFloat32(projected).MoveToOuterDisposeScope();
     }
 }

@@ -1,6 +1,9 @@
 using SimVae.Backbones;
+using SimVae.Engine;
 using SimVae.Losses;
-using SimVae.Torch;
+using TorchSharp;
+using TorchSharp.Utils;
+using static TorchSharp.torch;
 
 namespace SimVae.Methods;
 
@@ -11,16 +14,19 @@ namespace SimVae.Methods;
 /// </summary>
 public sealed class MoCoModel : MomentumModel
 {
-    private readonly Tensor queue;
-    private readonly Tensor position;
+    // Not readonly: moving the model to a device replaces its buffers through the fields named after them.
+    private Tensor queue;
+    [ComponentName(Name = "queue_position")]
+    private Tensor position;
 
     /// <summary>Creates the model; the queue starts as random unit vectors (as MoCo's code).</summary>
     public MoCoModel(MoCoOptions options)
         : base(options, d => ProjectionHead.Create([d, options.ProjectionHidden, options.ProjectionDim], batchNorm: options.HeadBatchNorm))
     {
-        using var scope = DisposeScope.Open();
-        queue = RegisterBuffer("queue", Functional.Normalize(Tensor.Randn([options.QueueSize, options.ProjectionDim]), dim: 1));
-        position = RegisterBuffer("queue_position", Tensor.Zeros([1], ScalarType.Int64));
+        using (var random = randn(options.QueueSize, options.ProjectionDim)) queue = nn.functional.normalize(random, dim: 1).DetachFromDisposeScope();
+        position = zeros([1], ScalarType.Int64).DetachFromDisposeScope();
+        register_buffer("queue", queue);
+        register_buffer("queue_position", position);
     }
 
     /// <inheritdoc />
@@ -28,24 +34,24 @@ public sealed class MoCoModel : MomentumModel
     {
         long n = ImagesIn(views);
         var o = (MoCoOptions)Options;
-        using var scope = DisposeScope.Open();
-        var queries = Embed(views.Narrow(0, 0, n));
-        var keys = Autocast.ToFloat32(Teacher.Forward(views.Narrow(0, n, n)));
-        using var float32 = Autocast.Disable();
+        using var scope = NewDisposeScope();
+        var queries = Embed(views.narrow(0, 0, n));
+        var keys = MixedPrecision.ToFloat32(Teacher.forward(views.narrow(0, n, n)));
+        using var float32 = MixedPrecision.Disable();
         var terms = InfoNceLoss.Compute(queries, keys, queue, o.Temperature);
-        if (Training) Enqueue(Functional.Normalize(keys, dim: 1));
+        if (training) Enqueue(nn.functional.normalize(keys, dim: 1));
         return terms.MoveToOuterScope();
     }
 
     /// <summary>Writes <paramref name="keys"/> over the oldest entries (wrapping around the end).</summary>
     private void Enqueue(Tensor keys)
     {
-        using var noGrad = Autograd.NoGrad();
-        using var scope = DisposeScope.Open();
-        long size = queue.Size(0), n = keys.Size(0), start = position.Reshape(1).Item<long>();
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        long size = queue.size(0), n = keys.size(0), start = position.cpu().item<long>();
         long first = Math.Min(n, size - start);
-        queue.Narrow(0, start, first).Copy_(keys.Narrow(0, 0, first));
-        if (first < n) queue.Narrow(0, 0, n - first).Copy_(keys.Narrow(0, first, n - first));
-        position.Fill_((start + n) % size);
+        queue.narrow(0, start, first).copy_(keys.narrow(0, 0, first));
+        if (first < n) queue.narrow(0, 0, n - first).copy_(keys.narrow(0, first, n - first));
+        position.fill_((start + n) % size);
     }
 }

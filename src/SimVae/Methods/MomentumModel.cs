@@ -1,6 +1,6 @@
 using SimVae.Backbones;
-using SimVae.Torch;
-using SimVae.Torch.Nn;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace SimVae.Methods;
 
@@ -11,15 +11,18 @@ namespace SimVae.Methods;
 /// </summary>
 public abstract class MomentumModel : JointEmbeddingModel
 {
+    private readonly MomentumTeacher teacher;
+
     /// <summary>Builds backbone, head and the teacher copy of both.</summary>
-    protected MomentumModel(MomentumOptions options, Func<long, Module<Tensor, Tensor>> createHead) : base(options, createHead)
+    protected MomentumModel(MomentumOptions options, Func<long, nn.Module<Tensor, Tensor>> createHead) : base(options, createHead)
     {
         var backboneCopy = BackboneFactory.Encoder(options.Backbone, options.Channels, options.Height, options.Width, options.LatentDim);
-        Teacher = RegisterModule("teacher", new MomentumTeacher([Backbone, Head], [backboneCopy, createHead(options.LatentDim)]));
+        teacher = new MomentumTeacher([Backbone, Head], [backboneCopy, createHead(options.LatentDim)]);
+        register_module("teacher", teacher);
     }
 
     /// <summary>The teacher: EMA of backbone and head.</summary>
-    protected MomentumTeacher Teacher { get; }
+    protected MomentumTeacher Teacher => teacher;
 
     /// <summary>The momentum of the EMA update before step <paramref name="step"/> of <paramref name="totalSteps"/>.</summary>
     public double TeacherMomentumAt(long step, long totalSteps)
@@ -33,6 +36,6 @@ public abstract class MomentumModel : JointEmbeddingModel
     public override void OnTrainingStep(long step, long totalSteps)
     {
         RefuseDataParallel("its queue, centre and teacher statistics are per process");
-        Teacher.Update(TeacherMomentumAt(step, totalSteps));
+        teacher.Update(TeacherMomentumAt(step, totalSteps));
     }
 }

@@ -1,5 +1,6 @@
-using SimVae.Torch;
-using SimVae.Torch.Nn;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
 
 namespace SimVae.Methods;
 
@@ -9,47 +10,51 @@ namespace SimVae.Methods;
 /// no gradients. Registered in its model, so its weights are in the model's state dict, hence in checkpoints (exact
 /// resume) and bundles. Its batch-norm layers keep their own running statistics, as in the papers' code.
 /// </summary>
-public sealed class MomentumTeacher : Module<Tensor, Tensor>
+public sealed class MomentumTeacher : nn.Module<Tensor, Tensor>
 {
-    private readonly Tensor[] studentParameters;
-    private readonly Tensor[] teacherParameters;
+    // The students, not their parameters: moving a module to a device replaces its parameter objects.
+    private readonly nn.Module<Tensor, Tensor>[] students;
     private readonly Sequential network;
 
     /// <summary>Builds the teacher from <paramref name="copies"/> (same architecture as <paramref name="students"/>, in the same order), initialised to the students' weights.</summary>
     /// <param name="students">The student modules, applied in sequence (not owned).</param>
     /// <param name="copies">Freshly built modules of the same types and shapes (owned from now on).</param>
-    public MomentumTeacher(IReadOnlyList<Module<Tensor, Tensor>> students, IReadOnlyList<Module<Tensor, Tensor>> copies)
+    /// <exception cref="ArgumentException">The copies' parameters do not match the students' in number or shape.</exception>
+    public MomentumTeacher(IReadOnlyList<nn.Module<Tensor, Tensor>> students, IReadOnlyList<nn.Module<Tensor, Tensor>> copies) : base(nameof(MomentumTeacher))
     {
         ArgumentNullException.ThrowIfNull(students);
         ArgumentNullException.ThrowIfNull(copies);
-        network = RegisterModule("network", new Sequential(copies));
-        studentParameters = students.SelectMany(s => s.Parameters()).ToArray();
-        teacherParameters = network.Parameters().ToArray();
-        if (studentParameters.Length != teacherParameters.Length
-            || studentParameters.Zip(teacherParameters).Any(p => !p.First.Shape.SequenceEqual(p.Second.Shape)))
+        this.students = [.. students];
+        network = nn.Sequential(copies);
+        var pairs = Pairs();
+        if (pairs.Student.Length != pairs.Teacher.Length || pairs.Student.Zip(pairs.Teacher).Any(p => !p.First.shape.SequenceEqual(p.Second.shape)))
             throw new ArgumentException("the teacher's modules must have the students' architecture", nameof(copies));
-        using var noGrad = Autograd.NoGrad();
-        foreach (var (s, t) in studentParameters.Zip(teacherParameters))
+        using var noGrad = no_grad();
+        foreach (var (s, t) in pairs.Student.Zip(pairs.Teacher))
         {
-            t.Copy_(s);
-            t.RequiresGrad = false;
+            t.copy_(s);
+            t.requires_grad = false;
         }
+        register_module("network", network);
     }
+
+    private (Parameter[] Student, Parameter[] Teacher) Pairs() => ([.. students.SelectMany(s => s.parameters())], [.. network.parameters()]);
 
     /// <summary>θ_teacher ← m·θ_teacher + (1 − m)·θ_student for every parameter.</summary>
     /// <param name="momentum">m in [0, 1] (1 keeps the teacher, 0 copies the student).</param>
     public void Update(double momentum)
     {
         if (!(momentum is >= 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(momentum), momentum, "momentum must be in [0, 1]");
-        using var noGrad = Autograd.NoGrad();
-        foreach (var (s, t) in studentParameters.Zip(teacherParameters)) t.Mul_(momentum).Add_(s, 1 - momentum);
+        using var noGrad = no_grad();
+        var (student, teacher) = Pairs();
+        foreach (var (s, t) in student.Zip(teacher)) t.mul_(momentum).add_(s, alpha: 1 - momentum);
     }
 
     /// <summary>The teacher's output, without gradients.</summary>
-    public override Tensor Forward(Tensor input)
+    public override Tensor forward(Tensor input)
     {
-        using var noGrad = Autograd.NoGrad();
-        return network.Forward(input);
+        using var noGrad = no_grad();
+        return network.forward(input);
     }
 
     /// <summary>

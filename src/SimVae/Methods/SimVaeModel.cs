@@ -1,5 +1,6 @@
+using SimVae.Engine;
 using SimVae.Losses;
-using SimVae.Torch;
+using static TorchSharp.torch;
 
 namespace SimVae.Methods;
 
@@ -17,14 +18,14 @@ public sealed class SimVaeModel(SimVaeOptions options) : VariationalModel(option
     {
         long n = ImagesIn(views);
         int j = Options.Views;
-        using var scope = DisposeScope.Open();
+        using var scope = NewDisposeScope();
         var (mean, logVar) = Posterior(views);
         var z = SampleLatents(mean, logVar, j, n);
         var decoded = Decode(z);
         // Under mixed precision the loss is still computed in float32 (docs/gpu.md).
-        using var float32 = Autocast.Disable();
-        (decoded, z, logVar) = (Autocast.ToFloat32(decoded), Autocast.ToFloat32(z), Autocast.ToFloat32(logVar));
-        var terms = SimVaeLoss.Compute(Group(views.Flatten(1), j, n), Group(decoded.Flatten(1), j, n), Group(z, j, n), Group(logVar, j, n), Options.Loss);
+        using var float32 = MixedPrecision.Disable();
+        (decoded, z, logVar) = (MixedPrecision.ToFloat32(decoded), MixedPrecision.ToFloat32(z), MixedPrecision.ToFloat32(logVar));
+        var terms = SimVaeLoss.Compute(Group(views.flatten(1), j, n), Group(decoded.flatten(1), j, n), Group(z, j, n), Group(logVar, j, n), Options.Loss);
         return terms.MoveToOuterScope();
     }
 }

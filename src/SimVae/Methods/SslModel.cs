@@ -1,7 +1,8 @@
 using SimVae.Losses;
-using SimVae.Torch;
-using SimVae.Torch.Nn;
-using SimVae.Torch.Optim;
+using SimVae.Optim;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
 
 namespace SimVae.Methods;
 
@@ -9,16 +10,25 @@ namespace SimVae.Methods;
 /// A self-supervised method as a module: it defines its training loss on a batch of views and how images become
 /// features, and chooses its optimiser (<see cref="ConfigureOptimizers"/>). The trainer owns the loop, checkpoints and
 /// devices (PyTorch Lightning's split). Every tensor of the method's state (teacher networks, queues, centres) is a
-/// parameter or buffer, so checkpoints and bundles hold it and resuming is exact.
+/// parameter or buffer, so checkpoints and bundles hold it and resuming is exact. Submodules, parameters and buffers are
+/// registered explicitly under their state-dict names.
 /// </summary>
-public abstract class SslModel : Module
+public abstract class SslModel : nn.Module
 {
+    private static readonly Lock MetaDevice = new();
+
     /// <summary>Stores the validated options.</summary>
-    protected SslModel(SslOptions options)
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    protected SslModel(SslOptions options) : base(Validated(options).MethodName)
+    {
+        Options = options;
+    }
+
+    private static SslOptions Validated(SslOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        Options = options;
+        return options;
     }
 
     /// <summary>The method's settings.</summary>
@@ -63,16 +73,33 @@ public abstract class SslModel : Module
             throw new ArgumentOutOfRangeException(nameof(options), bytes,
                 $"the {options.MethodName} model these options describe ({options.Backbone}, {options.Channels}x{options.Height}x{options.Width} images, d = {options.LatentDim}) " +
                 $"would hold {bytes:N0} bytes of weights, more than the {MaxStateBytes:N0} a model bundle can store; use smaller images or the Conv backbone");
-        return Build(options);
+        return SslMethods.CreateModel(options);
     }
 
-    /// <summary>The names and shapes of the state dict of the model <paramref name="options"/> describe, found without allocating it.</summary>
+    /// <summary>
+    /// The names and shapes of the state dict of the model <paramref name="options"/> describe, found without allocating
+    /// it: the model is built on libtorch's meta device (shapes, no storage). TorchSharp's default device is process-wide,
+    /// so while this runs, tensors that other threads create without naming a device land on the meta device too.
+    /// </summary>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
     public static Dictionary<string, long[]> StateShapes(SslOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        return Module.StateShapes(() => Build(options));
+        lock (MetaDevice)
+        {
+            var previous = get_default_device();
+            set_default_device(META);
+            try
+            {
+                using var model = SslMethods.CreateModel(options);
+                return model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.shape, StringComparer.Ordinal);
+            }
+            finally
+            {
+                set_default_device(previous);
+            }
+        }
     }
 
     /// <summary>Bytes of float32 state the shapes describe (saturating, so absurd shapes cannot overflow).</summary>
@@ -83,19 +110,18 @@ public abstract class SslModel : Module
         return total >= long.MaxValue ? long.MaxValue : (long)total;
     }
 
-    private static SslModel Build(SslOptions options) => SslMethods.CreateModel(options);
-
     /// <summary>The parameters the optimiser updates: those requiring gradients (a momentum teacher's do not).</summary>
-    public IEnumerable<Tensor> TrainableParameters() => Parameters().Where(p => p.RequiresGrad);
+    public IEnumerable<Parameter> TrainableParameters() => parameters().Where(p => p.requires_grad);
 
     /// <summary>
     /// The optimiser and learning-rate schedule for a run of <paramref name="totalSteps"/> steps (Lightning's
-    /// <c>configure_optimizers</c>): by default those the options describe, over <see cref="ParameterGroups"/>.
+    /// <c>configure_optimizers</c>): by default those the options describe, over <see cref="ParameterGroups"/>. Call it
+    /// after the model is on its device (moving a TorchSharp module replaces its parameters).
     /// </summary>
     public virtual OptimizerSetup ConfigureOptimizers(long totalSteps) => OptimizerSetup.FromOptions(Options, ParameterGroups(), totalSteps);
 
     /// <summary>The parameter groups of the optimiser (default: one group of <see cref="TrainableParameters"/>).</summary>
-    protected virtual IEnumerable<ParamGroup> ParameterGroups() => [new ParamGroup(TrainableParameters())];
+    protected virtual IEnumerable<ParameterGroup> ParameterGroups() => [new ParameterGroup(TrainableParameters())];
 
     /// <summary>
     /// Called by the trainer before the loss of step <paramref name="step"/> (0-based) of <paramref name="totalSteps"/>
@@ -115,7 +141,8 @@ public abstract class SslModel : Module
     /// <summary>Checks that a view batch has J·N rows of the configured image shape; returns N.</summary>
     protected long ImagesIn(Tensor views)
     {
-        var shape = views.Shape;
+        ArgumentNullException.ThrowIfNull(views);
+        var shape = views.shape;
         var o = Options;
         if (shape.Length != 4 || shape[1] != o.Channels || shape[2] != o.Height || shape[3] != o.Width || shape[0] % o.Views != 0)
             throw new ArgumentException(

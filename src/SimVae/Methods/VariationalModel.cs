@@ -1,7 +1,7 @@
 using SimVae.Backbones;
 using SimVae.Losses;
-using SimVae.Torch;
-using SimVae.Torch.Nn;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace SimVae.Methods;
 
@@ -12,14 +12,16 @@ namespace SimVae.Methods;
 /// </summary>
 public abstract class VariationalModel : SslModel
 {
-    private readonly Module<Tensor, Tensor> encoder;
-    private readonly Module<Tensor, Tensor> decoder;
+    private readonly nn.Module<Tensor, Tensor> encoder;
+    private readonly nn.Module<Tensor, Tensor> decoder;
 
     /// <summary>Creates encoder and decoder with freshly initialised weights.</summary>
     protected VariationalModel(VariationalOptions options) : base(options)
     {
-        encoder = RegisterModule("encoder", BackboneFactory.Encoder(options.Backbone, options.Channels, options.Height, options.Width, 2L * options.LatentDim));
-        decoder = RegisterModule("decoder", BackboneFactory.Decoder(options.Backbone, options.LatentDim, options.Channels, options.Height, options.Width));
+        encoder = BackboneFactory.Encoder(options.Backbone, options.Channels, options.Height, options.Width, 2L * options.LatentDim);
+        decoder = BackboneFactory.Decoder(options.Backbone, options.LatentDim, options.Channels, options.Height, options.Width);
+        register_module("encoder", encoder);
+        register_module("decoder", decoder);
     }
 
     /// <summary>The likelihood and prior settings.</summary>
@@ -31,34 +33,35 @@ public abstract class VariationalModel : SslModel
     /// <summary>Posterior mean μ(x) and log-variance log σ²(x), each [N, d].</summary>
     public (Tensor Mean, Tensor LogVar) Posterior(Tensor images)
     {
-        using var stats = encoder.Forward(images);
-        var halves = stats.Chunk(2, 1);
+        using var stats = encoder.forward(images);
+        var halves = stats.chunk(2, 1);
         return (halves[0], halves[1]);
     }
 
     /// <summary>Decoder output for latents [N, d]: logits (Bernoulli) or means (Gaussian), [N, C, H, W].</summary>
-    public Tensor Decode(Tensor z) => decoder.Forward(z);
+    public Tensor Decode(Tensor z) => decoder.forward(z);
 
     /// <summary>Images for latents: sigmoid of the logits (Bernoulli) or the means (Gaussian).</summary>
     public Tensor Reconstruct(Tensor z)
     {
-        using var decoded = Decode(z);
-        return LossOptions.Likelihood == Likelihood.Bernoulli ? Functional.Sigmoid(decoded) : decoded.Alias();
+        var decoded = Decode(z);
+        if (LossOptions.Likelihood != Likelihood.Bernoulli) return decoded;
+        using (decoded) return nn.functional.sigmoid(decoded);
     }
 
-    /// <summary>z = μ + σ·ε with ε ~ N(0, I) from libtorch's generator.</summary>
+    /// <summary>z = μ + σ·ε with ε ~ N(0, I) from libtorch's global generator.</summary>
     public static Tensor Reparameterize(Tensor mean, Tensor logVar)
     {
-        using var noise = mean.RandnLike();
+        using var noise = randn_like(mean);
         return Reparameterize(mean, logVar, noise);
     }
 
     /// <summary>z = μ + σ·ε for given noise ε.</summary>
     public static Tensor Reparameterize(Tensor mean, Tensor logVar, Tensor noise)
     {
-        using var scope = DisposeScope.Open();
-        var z = mean + (logVar * 0.5).Exp() * noise;
-        return z.MoveToOuterScope();
+        using var scope = NewDisposeScope();
+        var z = mean + (logVar * 0.5).exp() * noise;
+        return z.MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -82,10 +85,10 @@ public abstract class VariationalModel : SslModel
     /// <summary>ε for this rank's shard: the global batch's noise ([J, W·N, d], view-major) narrowed to this rank's N images.</summary>
     private static Tensor ShardNoise(Tensor mean, int views, long images, DataParallelContext parallel)
     {
-        using var scope = DisposeScope.Open();
-        var global = Tensor.Randn([views, parallel.WorldSize * images, mean.Size(1)], mean.DType, mean.Device);
-        var mine = global.Narrow(1, parallel.Rank * images, images).Reshape(views * images, mean.Size(1));
-        return mine.MoveToOuterScope();
+        using var scope = NewDisposeScope();
+        var global = randn([views, parallel.WorldSize * images, mean.size(1)], mean.dtype, mean.device);
+        var mine = global.narrow(1, parallel.Rank * images, images).reshape(views * images, mean.size(1));
+        return mine.MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc />
@@ -103,22 +106,22 @@ public abstract class VariationalModel : SslModel
     public Tensor NegativeElbo(Tensor images)
     {
         var loss = LossOptions;
-        using var scope = DisposeScope.Open();
+        using var scope = NewDisposeScope();
         var (mean, logVar) = Posterior(images);
         var z = Reparameterize(mean, logVar);
-        var decoded = Decode(z).Flatten(1);
-        var x = images.Flatten(1);
+        var decoded = Decode(z).flatten(1);
+        var x = images.flatten(1);
         double scale = Math.Exp(-loss.LogVarX);
         var recon = (loss.Likelihood == Likelihood.Bernoulli
-            ? Functional.BinaryCrossEntropyWithLogits(decoded, x, Reduction.None)
-            : (decoded - x).Square() * 0.5).Sum(1) * scale;
-        var entropy = (logVar + (Math.Log(2 * Math.PI) + 1)).Sum(1) * 0.5;
+            ? nn.functional.binary_cross_entropy_with_logits(decoded, x, reduction: nn.Reduction.None)
+            : (decoded - x).square() * 0.5).sum(1) * scale;
+        var entropy = (logVar + (Math.Log(2 * Math.PI) + 1)).sum(1) * 0.5;
         double priorVar = (loss.Prior == ContentPrior.Gaussian ? 1 : 0) + loss.VarZGivenY;
-        var logPrior = (z.Square().Sum(1) / priorVar + Options.LatentDim * Math.Log(2 * Math.PI * priorVar)) * -0.5;
-        return (recon - entropy - logPrior).MoveToOuterScope();
+        var logPrior = (z.square().sum(1) / priorVar + Options.LatentDim * Math.Log(2 * Math.PI * priorVar)) * -0.5;
+        return (recon - entropy - logPrior).MoveToOuterDisposeScope();
     }
 
     /// <summary>View-major rows [J·N, ...] → groups [N, J, ...] (one group = the J views of one image).</summary>
     protected static Tensor Group(Tensor rows, int views, long images) =>
-        rows.View(views, images, -1).Transpose(0, 1);
+        rows.view(views, images, -1).transpose(0, 1);
 }

@@ -3,10 +3,11 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using SimVae.Bundles;
 using SimVae.Data;
+using SimVae.Engine;
 using SimVae.Methods;
-using SimVae.Torch;
-using SimVae.Torch.Optim;
-using SimVae.Torch.Serialization;
+using SimVae.Serialization;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace SimVae.Training;
 
@@ -21,7 +22,7 @@ namespace SimVae.Training;
 public sealed record CheckpointRun(int Seed, DataFingerprint Data, Precision Precision, long BatchesPerEpoch);
 
 /// <summary>
-/// A training checkpoint: model weights ("model.*"), optimiser state ("optim.*") and, as metadata, the step, the loader
+/// A training checkpoint: model weights ("model.*"), optimiser state ("optim.*", <see cref="OptimizerSetup.StateTensors"/>) and, as metadata, the step, the loader
 /// position to continue from, the method's options, the seed, the mixed-precision setting and the training data's
 /// fingerprint — everything needed to resume exactly — plus a SHA-256 over all of it (<see cref="SafeTensors.ContentHash"/>).
 /// One safetensors file, written atomically. <see cref="Load"/> verifies the hash, that nothing is missing and that the run
@@ -46,13 +47,14 @@ public static class Checkpoint
     };
 
     /// <summary>Writes the checkpoint.</summary>
-    public static void Save(string path, SslModel model, Optimizer optimizer, long step, LoaderPosition next, CheckpointRun run)
+    public static void Save(string path, SslModel model, OptimizerSetup optimizer, long step, LoaderPosition next, CheckpointRun run)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(optimizer);
         ArgumentNullException.ThrowIfNull(run);
         var tensors = new Dictionary<string, Tensor>();
-        foreach (var (name, t) in model.StateDict()) tensors[ModelPrefix + name] = t;
+        // The model's own tensors (not copies): only the optimiser's copies are disposed below.
+        foreach (var (name, t) in model.state_dict()) tensors[ModelPrefix + name] = t;
         var optimizerState = optimizer.StateTensors();
         foreach (var (name, t) in optimizerState) tensors[OptimizerPrefix + name] = t;
         var metadata = new Dictionary<string, string>(Identity(model.Options, run))
@@ -68,7 +70,7 @@ public static class Checkpoint
         }
         finally
         {
-            foreach (var t in tensors.Values) t.Dispose();
+            foreach (var t in optimizerState.Values) t.Dispose();
         }
     }
 
@@ -78,7 +80,7 @@ public static class Checkpoint
     /// </summary>
     /// <exception cref="InvalidDataException">The file is not a complete, intact checkpoint, or it belongs to another run
     /// (the message lists every difference).</exception>
-    public static (long Step, LoaderPosition Next) Load(string path, SslModel model, Optimizer optimizer, CheckpointRun run)
+    public static (long Step, LoaderPosition Next) Load(string path, SslModel model, OptimizerSetup optimizer, CheckpointRun run)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(optimizer);
@@ -109,17 +111,20 @@ public static class Checkpoint
 
         var modelState = Select(file, ModelPrefix);
         var optimizerState = Select(file, OptimizerPrefix);
-        var missing = CheckOptimizerState(optimizerState, step, optimizer.ParamGroups.Sum(g => g.Parameters.Count));
+        var missing = CheckOptimizerState(optimizerState, step, optimizer.ParameterCount);
         if (missing is not null) throw Fail($"is incomplete: {missing}");
+        var misfit = ModelStateMisfit(model, modelState);
+        if (misfit is not null) throw Fail($"does not fit the model: {misfit}");
         try
         {
-            model.LoadStateDict(modelState);
+            // The optimiser checks everything before it changes anything; the model's state was checked above.
             optimizer.LoadStateTensors(optimizerState);
         }
         catch (InvalidOperationException e)
         {
             throw Fail($"does not fit the model: {e.Message}");
         }
+        model.load_state_dict(modelState);
         return (step, new LoaderPosition(epoch, batch));
     }
 
@@ -144,7 +149,7 @@ public static class Checkpoint
         ["options"] = JsonSerializer.Serialize(options, Json),
         ["seed"] = Text(run.Seed),
         // The names checkpoints wrote when this field held the autocast type ("none" for float32), so they still resume.
-        ["mixedPrecision"] = run.Precision switch { Precision.Float32 => "none", Precision.BFloat16 => nameof(ScalarType.BFloat16), var p => p.ToString() },
+        ["mixedPrecision"] = run.Precision switch { Precision.Float32 => "none", Precision.BFloat16 => "BFloat16", var p => p.ToString() },
         ["data"] = $"sha256:{run.Data.Sha256} ({Text(run.Data.Count)} images of {run.Data.Channels}x{run.Data.Height}x{run.Data.Width})",
     };
 
@@ -180,7 +185,7 @@ public static class Checkpoint
     private static string? CheckOptimizerState(Dictionary<string, Tensor> state, long step, int parameters)
     {
         if (!state.TryGetValue("step", out var saved)) return "the optimizer state ('optim.step') is missing";
-        if (saved.NumberOfElements != 1 || saved.DType.IsFloatingPoint() || saved.ToDouble() != step)
+        if (saved.numel() != 1 || saved.dtype != ScalarType.Int64 || saved.item<long>() != step)
             return $"'optim.step' does not hold the checkpoint's step {step}";
         if (step == 0 || parameters == 0) return null;
         var entries = Enumerable.Range(0, parameters)
@@ -188,6 +193,18 @@ public static class Checkpoint
         int full = entries.Max();
         int lacking = Array.FindIndex(entries, n => n < full);
         return lacking < 0 ? null : $"the optimizer state of parameter {lacking} ('optim.state.{lacking}.*') is missing or partial";
+    }
+
+    /// <summary>Names, shapes and types the model's state needs that <paramref name="state"/> lacks or gets wrong; null when it fits.</summary>
+    private static string? ModelStateMisfit(SslModel model, IReadOnlyDictionary<string, Tensor> state)
+    {
+        var own = model.state_dict();
+        var problems = own.Where(kv => !state.ContainsKey(kv.Key)).Select(kv => $"'model.{kv.Key}' is missing")
+            .Concat(state.Keys.Where(k => !own.ContainsKey(k)).Order(StringComparer.Ordinal).Select(k => $"'model.{k}' is unexpected"))
+            .Concat(own.Where(kv => state.TryGetValue(kv.Key, out var t) && (!t.shape.SequenceEqual(kv.Value.shape) || t.dtype != kv.Value.dtype))
+                .Select(kv => $"'model.{kv.Key}' is {state[kv.Key].dtype} [{string.Join(", ", state[kv.Key].shape)}] where the model has {kv.Value.dtype} [{string.Join(", ", kv.Value.shape)}]"))
+            .ToList();
+        return problems.Count == 0 ? null : string.Join("; ", problems.Take(4)) + (problems.Count > 4 ? $"; and {problems.Count - 4} more" : "");
     }
 
     private static long Integer(IReadOnlyDictionary<string, string> meta, string key, long min, long max, Func<string, InvalidDataException> fail)

@@ -2,19 +2,21 @@ using System.Diagnostics;
 using System.Text.Json;
 using SimVae.Bundles;
 using SimVae.Data;
+using SimVae.Engine;
+using SimVae.IO;
 using SimVae.Losses;
 using SimVae.Methods;
-using SimVae.Torch;
-using SimVae.Torch.Optim;
-using SimVae.Torch.Serialization;
+using TorchSharp;
 
 namespace SimVae.Training;
 
 /// <summary>
 /// Trains an <see cref="SslModel"/> on unlabelled images: owns the loop, the optimiser the method configures
 /// (<see cref="SslModel.ConfigureOptimizers"/>), device placement, metrics log, atomic checkpoints, exact resume, cancellation and NaN detection.
-/// Exact resume: weights, data order, augmentations and sampling noise are all derived from the seed and the
-/// step/loader position, so continuing from a checkpoint gives the same losses as an uninterrupted run.
+/// Exact resume: the checkpoint holds the weights and the optimiser's state; data order, augmentations and sampling
+/// noise are derived from the seed and the step/loader position (the generator is reseeded every step), so continuing
+/// from a checkpoint gives the same weights, bit for bit, as an uninterrupted run. Each step runs in its own dispose
+/// scope, so memory stays flat however long the run.
 /// </summary>
 public sealed class Trainer
 {
@@ -30,8 +32,6 @@ public sealed class Trainer
     /// <summary>The precision this trainer's steps run in (<see cref="TrainerOptions.Precision"/> resolved for its device).</summary>
     public Precision Precision => PrecisionPolicy.Resolve(options.Precision, options.Device);
 
-    private bool RunsBFloat16Kernels => !options.Device.IsCuda && Precision == Precision.BFloat16;
-
     /// <summary>Reports progress every <see cref="TrainerOptions.LogEvery"/> steps.</summary>
     public event Action<TrainingProgress>? Progress;
 
@@ -41,10 +41,10 @@ public sealed class Trainer
     /// <summary>Builds a freshly initialised model (seeded) on the trainer's device.</summary>
     public SslModel CreateModel(SslOptions method)
     {
-        TorchRuntime.EnsureDefaultThreads(RunsBFloat16Kernels);
+        TorchRuntime.EnsureDefaultThreads();
         TorchRuntime.ManualSeed((ulong)options.Seed);
         var model = SslModel.Create(method);
-        model.To(options.Device);
+        model.to(options.Device);
         return model;
     }
 
@@ -64,7 +64,7 @@ public sealed class Trainer
         if (data.Count < o.BatchImages)
             throw new ArgumentException($"{data.Name} has {data.Count} images, fewer than one batch of {o.BatchImages}", nameof(data));
         var precision = PrecisionPolicy.Resolve(options.Precision, options.Device);
-        TorchRuntime.EnsureDefaultThreads(RunsBFloat16Kernels);
+        TorchRuntime.EnsureDefaultThreads();
         using var parallel = options.DataParallel is { ProcessGroup.IsDistributed: true } dp ? DataParallelRun.Start(dp, model, data, options) : null;
         bool main = parallel is null || parallel.Rank == 0;
         using var loader = new DataLoader(data, new DataLoaderOptions
@@ -74,8 +74,7 @@ public sealed class Trainer
             ShardCount = parallel?.WorldSize ?? 1, ShardIndex = parallel?.Rank ?? 0,
         });
         long totalSteps = options.MaxSteps ?? (long)options.Epochs * loader.BatchesPerEpoch;
-        using var optimization = model.ConfigureOptimizers(totalSteps);
-        var optimizer = optimization.Optimizer;
+        using var optimizer = model.ConfigureOptimizers(totalSteps);
         long step = 0;
         var position = new LoaderPosition(0, 0);
         CheckpointRun? run = null;
@@ -91,7 +90,7 @@ public sealed class Trainer
         parallel?.BroadcastState();
         int epochs = (int)Math.Clamp((totalSteps - step + loader.BatchesPerEpoch - 1) / loader.BatchesPerEpoch + 1, 1, int.MaxValue);
         using var metrics = options.MetricsPath is null || !main ? null : new StreamWriter(options.MetricsPath, append: resume);
-        model.Train();
+        model.train();
         IReadOnlyDictionary<string, double> last = new Dictionary<string, double>();
         var clock = Stopwatch.StartNew();
         long viewsSinceReport = 0;
@@ -104,19 +103,19 @@ public sealed class Trainer
                 if (main) SaveCheckpoint(model, optimizer, step, batch.Position, run);
                 throw new OperationCanceledException("training was interrupted" + (cancellation.IsCancellationRequested ? "" : " on another rank"), cancellation);
             }
-            using (DisposeScope.Open())
+            using (torch.NewDisposeScope())
             {
                 // Sampling noise depends only on (seed, step): the same step draws the same ε after a resume.
                 TorchRuntime.ManualSeed((ulong)Seeds.Derive(options.Seed, step, 3));
-                optimization.BeginStep(step);
+                optimizer.BeginStep(step);
                 model.OnTrainingStep(step, totalSteps);
                 LossTerms loss;
-                using (PrecisionPolicy.Open(precision, options.Device.Type))
+                using (PrecisionPolicy.Open(precision))
                     loss = model.Loss(batch.Images);
                 optimizer.ZeroGrad();
                 try
                 {
-                    loss.Total.Backward();
+                    loss.Total.backward();
                     parallel?.AllReduceGradients();
                 }
                 catch (Exception e) when (parallel is not null && parallel.IsCollectiveFailure(e))
@@ -136,7 +135,7 @@ public sealed class Trainer
                 }
                 optimizer.Step();
                 step++;
-                viewsSinceReport += batch.Images.Size(0) * (parallel?.WorldSize ?? 1);
+                viewsSinceReport += batch.Images.shape[0] * (parallel?.WorldSize ?? 1);
                 if (report)
                 {
                     double rate = viewsSinceReport / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
@@ -152,11 +151,11 @@ public sealed class Trainer
             }
             if (main && (step % options.CheckpointEvery == 0 || step == totalSteps)) SaveCheckpoint(model, optimizer, step, batch.Next, run);
         }
-        model.Eval();
+        model.eval();
         return last;
     }
 
-    private void SaveCheckpoint(SslModel model, Optimizer optimizer, long step, LoaderPosition next, CheckpointRun? run)
+    private void SaveCheckpoint(SslModel model, OptimizerSetup optimizer, long step, LoaderPosition next, CheckpointRun? run)
     {
         if (options.CheckpointPath is { } path && run is not null) Checkpoint.Save(path, model, optimizer, step, next, run);
     }

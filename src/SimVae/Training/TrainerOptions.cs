@@ -1,4 +1,5 @@
-using SimVae.Torch;
+using SimVae.Engine;
+using TorchSharp;
 
 namespace SimVae.Training;
 
@@ -23,7 +24,7 @@ public sealed record TrainerOptions
     /// <summary>Stop after this many optimiser steps in total, if set.</summary>
     public long? MaxSteps { get; init; }
     /// <summary>Compute device (default: CUDA when available, else CPU).</summary>
-    public Device Device { get; init; } = Device.Auto;
+    public torch.Device Device { get; init; } = Devices.Auto;
     /// <summary>Seed of weights, data order, augmentations and sampling noise (default 1234, as the authors).</summary>
     public int Seed { get; init; } = DefaultSeed;
     /// <summary>Metrics are read back and reported every this many steps (each read waits for the device).</summary>
@@ -38,7 +39,7 @@ public sealed record TrainerOptions
     public int Prefetch { get; init; } = 1;
     /// <summary>
     /// Precision of each step's forward pass on <see cref="Device"/> (default <see cref="Precision.Auto"/>, resolved by
-    /// <see cref="PrecisionPolicy.Resolve"/>): <see cref="Precision.BFloat16"/> runs it under <see cref="Autocast"/>;
+    /// <see cref="PrecisionPolicy.Resolve"/>): <see cref="Precision.BFloat16"/> runs it under <see cref="MixedPrecision"/>;
     /// losses, parameters, gradients and Adam's state stay float32 whatever the choice (docs/bf16.md).
     /// </summary>
     public Precision Precision { get; init; } = Precision.Auto;
@@ -56,6 +57,7 @@ public sealed record TrainerOptions
         if (LogEvery < 1) throw new ArgumentOutOfRangeException(nameof(LogEvery), LogEvery, "LogEvery must be at least 1");
         if (CheckpointEvery < 1) throw new ArgumentOutOfRangeException(nameof(CheckpointEvery), CheckpointEvery, "CheckpointEvery must be at least 1");
         if (Prefetch < 0) throw new ArgumentOutOfRangeException(nameof(Prefetch), Prefetch, "Prefetch must not be negative");
+        ArgumentNullException.ThrowIfNull(Device);
         if (!Enum.IsDefined(Precision)) throw new ArgumentOutOfRangeException(nameof(Precision), Precision, $"Precision must be one of {string.Join(", ", Enum.GetNames<Precision>())}");
         DataParallel?.Validate();
     }

@@ -5,7 +5,9 @@ using SimVae.Bundles;
 using SimVae.Featurization;
 using SimVae.Methods;
 using SimVae.Tests.Featurization;
-using SimVae.Torch;
+using SimVae.Engine;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace SimVae.Tests.Bundles;
 
@@ -108,9 +110,9 @@ public class ModelBundleTests
         outer.Write(new byte[100]);
         outer.Write(bytes);
         outer.Position = 100;
-        using var bundle = ModelBundle.Load(outer, Device.Cpu, "embedded bundle");
+        using var bundle = ModelBundle.Load(outer, torch.CPU, "embedded bundle");
         Assert.AreEqual(model.Options, bundle.Options);
-        Assert.AreEqual(Device.Cpu, new Featurizer(bundle).Device);
+        Assert.AreEqual(DeviceType.CPU, new Featurizer(bundle).Device.type);
     }
 
     [TestMethod]
@@ -261,10 +263,10 @@ public class ModelBundleTests
     public void RejectsNonFiniteWeights()
     {
         using var model = TinyModels.Create("vae");
-        using (Autograd.NoGrad())
-        using (var first = model.Parameters().First().Flatten())
-        using (var element = first.Narrow(0, 0, 1))
-            element.Fill_(double.NaN);
+        using (torch.no_grad())
+        using (var first = model.parameters().First().flatten())
+        using (var element = first.narrow(0, 0, 1))
+            element.fill_(double.NaN);
         var path = WriteFile("nan", SaveToBytes(model));
         AssertRejected(path, "holds NaN or infinite values");
     }
@@ -428,10 +430,10 @@ public class ModelBundleTests
 
     private static void AssertRejected(string path, params string[] fragments)
     {
-        long live = TorchRuntime.LiveTensorCount;
+        long live = Tensor.TotalCount;
         var e = Assert.ThrowsExactly<InvalidDataException>(() => ModelBundle.Load(path));
         StringAssert.Contains(e.Message, path, "the message must name the file");
         foreach (var fragment in fragments) StringAssert.Contains(e.Message, fragment);
-        Assert.IsTrue(TorchRuntime.LiveTensorCount <= live, "a rejected bundle must not leak tensors");
+        Assert.IsTrue(Tensor.TotalCount <= live, "a rejected bundle must not leak tensors");
     }
 }

@@ -185,6 +185,64 @@ public class CorruptInputTests
     }
 
     [TestMethod]
+    public void ImageFolderRefusesAFifoAtOnce()
+    {
+        if (!OperatingSystem.IsLinux()) Assert.Inconclusive("FIFOs are a Linux test");
+        using var dir = new TempFolder();
+        Directory.CreateDirectory(dir.File("a"));
+        File.WriteAllBytes(dir.File("a/good.png"), TestFiles.Png(2, 2, 1, (_, _, _) => 9));
+        var fifo = dir.File("a/pipe.png");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [fifo])) mkfifo.WaitForExit();
+        File.CreateSymbolicLink(dir.File("a/zlink.png"), fifo);
+        var load = Task.Run(() => Assert.ThrowsExactly<DataSetFormatException>(() => ImageFolderReader.Load(dir.Path, 1, 2, 2)));
+        try
+        {
+            Assert.IsTrue(load.Wait(TimeSpan.FromSeconds(5)), "reading a FIFO (no writer) must not block");
+            StringAssert.Contains(load.Result.Message, fifo);
+            StringAssert.Contains(load.Result.Message, "is not a regular file");
+        }
+        finally
+        {
+            // Should the reader ever block on the FIFO, a writer releases it.
+            if (!load.IsCompleted) using (new FileStream(fifo, FileMode.Open, FileAccess.Write)) { }
+        }
+        File.Delete(fifo);
+        Rejects(() => ImageFolderReader.Load(dir.Path, 1, 2, 2), dir.File("a/zlink.png"), "not found");
+    }
+
+    [TestMethod]
+    public void ImageFolderRefusesWrongSizesAndCorruptFiles()
+    {
+        using var dir = new TempFolder();
+        Directory.CreateDirectory(dir.File("a"));
+        var png = TestFiles.Png(3, 2, 1, (y, x, _) => (byte)(y + x));
+        // The header says 6x4 but the data holds 3x2 rows: the decoder runs out of data.
+        var bigger = TestFiles.PngDeclaring(6, 4);
+        bigger = [.. png[..8], .. bigger[8..33], .. png[33..]];
+        File.WriteAllBytes(dir.File("a/x.png"), bigger);
+        Rejects(() => ImageFolderReader.Load(dir.Path, 1, 2, 2), dir.File("a/x.png"), "could not decode PNG");
+        File.WriteAllBytes(dir.File("a/x.png"), TestFiles.PngDeclaring(0, 5));
+        Rejects(() => ImageFolderReader.Load(dir.Path, 1, 2, 2), dir.File("a/x.png"), "declares 0x5 pixels");
+        File.Delete(dir.File("a/x.png"));
+
+        var jpeg = TestFiles.Jpeg8x8;
+        File.WriteAllBytes(dir.File("a/y.jpg"), jpeg[..(jpeg.Length * 3 / 4)]);
+        Rejects(() => ImageFolderReader.Load(dir.Path, 3, 8, 8), dir.File("a/y.jpg"), "could not decode JPEG");
+        var garbage = (byte[])jpeg.Clone();
+        new Random(3).NextBytes(garbage.AsSpan(20));
+        File.WriteAllBytes(dir.File("a/y.jpg"), garbage);
+        Rejects(() => ImageFolderReader.Load(dir.Path, 3, 8, 8), dir.File("a/y.jpg"), dir.File("a/y.jpg"));
+        File.WriteAllBytes(dir.File("a/y.jpg"), []);
+        Rejects(() => ImageFolderReader.Load(dir.Path, 3, 8, 8), dir.File("a/y.jpg"), "empty image file");
+        File.WriteAllBytes(dir.File("a/y.jpg"), "GIF89a not a jpeg"u8.ToArray());
+        Rejects(() => ImageFolderReader.Load(dir.Path, 3, 8, 8), dir.File("a/y.jpg"), "not a PNG or JPEG file");
+
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ImageFolderReader.Load(dir.Path, 3, 0, 8));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ImageFolderReader.Load(dir.Path, 3, 8, ImageFolderReader.MaxSide + 1));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ImageFolderReader.Load(dir.Path, 2, 8, 8));
+    }
+
+    [TestMethod]
     public void ImageFolderWithoutClasses()
     {
         using var dir = new TempFolder();

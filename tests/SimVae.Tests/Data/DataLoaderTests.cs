@@ -1,6 +1,6 @@
 using SimVae.Augmentations;
 using SimVae.Data;
-using SimVae.Torch;
+using TorchSharp;
 
 namespace SimVae.Tests.Data;
 
@@ -32,7 +32,7 @@ public class DataLoaderTests
                 batches++;
                 seen.AddRange(batch.Indices);
                 Assert.AreEqual(2, batch.Views);
-                CollectionAssert.AreEqual(new long[] { 2L * batch.Count, 1, 28, 28 }, batch.Images.Shape);
+                CollectionAssert.AreEqual(new long[] { 2L * batch.Count, 1, 28, 28 }, batch.Images.shape);
                 Assert.AreEqual(2 * batch.Count, batch.Parameters!.Count);
                 CollectionAssert.AreEqual(batch.Indices.Select(i => Data.Label(i)).ToArray(), batch.Labels);
             }
@@ -87,7 +87,7 @@ public class DataLoaderTests
             var result = new List<Seen>();
             foreach (var batch in loader.Batches(start, epochs))
                 using (batch)
-                    result.Add(new Seen(batch.Position, batch.Next, batch.Indices, batch.Images.ToArray<float>(), batch.Parameters!["crop_scale"]));
+                    result.Add(new Seen(batch.Position, batch.Next, batch.Indices, batch.Images.data<float>().ToArray(), batch.Parameters!["crop_scale"]));
             return result;
         }
     }
@@ -95,7 +95,7 @@ public class DataLoaderTests
     [TestMethod]
     public void LeavingEarlyOrDisposingStopsTheWorkerAndFreesItsBatches()
     {
-        long before = TorchRuntime.LiveTensorCount;
+        long before = torch.Tensor.TotalCount;
         using (var loader = new DataLoader(Data, Options() with { Prefetch = 2 }))
         {
             foreach (var batch in loader.Epoch(0))
@@ -104,7 +104,7 @@ public class DataLoaderTests
                 if (batch.Position.Batch == 2) break;
             }
             Assert.AreEqual(new LoaderPosition(0, 3), loader.Position);
-            Assert.AreEqual(before, TorchRuntime.LiveTensorCount, "batches prepared ahead are freed when the loop ends");
+            Assert.AreEqual(before, torch.Tensor.TotalCount, "batches prepared ahead are freed when the loop ends");
 
             using var enumerator = loader.Epoch(1).GetEnumerator();
             Assert.IsTrue(enumerator.MoveNext());
@@ -113,7 +113,7 @@ public class DataLoaderTests
             loader.Dispose();
             Assert.ThrowsExactly<ObjectDisposedException>(() => loader.Epoch(2).GetEnumerator().MoveNext());
         }
-        Assert.AreEqual(before, TorchRuntime.LiveTensorCount, "disposing the loader frees what its worker prepared");
+        Assert.AreEqual(before, torch.Tensor.TotalCount, "disposing the loader frees what its worker prepared");
     }
 
     [TestMethod]
@@ -122,7 +122,7 @@ public class DataLoaderTests
         using var loader = new DataLoader(Data, new DataLoaderOptions { BatchSize = 4, Shuffle = false });
         using var first = loader.Epoch(0).First();
         using var expected = Data.ToTensor([0, 1, 2, 3]);
-        CollectionAssert.AreEqual(expected.ToArray<float>(), first.Images.ToArray<float>());
+        CollectionAssert.AreEqual(expected.data<float>().ToArray(), first.Images.data<float>().ToArray());
         Assert.AreEqual(1, first.Views);
     }
 }

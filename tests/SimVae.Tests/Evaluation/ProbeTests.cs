@@ -1,6 +1,6 @@
 using SimVae.Evaluation;
 using SimVae.Featurization;
-using SimVae.Torch;
+using static TorchSharp.torch;
 
 namespace SimVae.Tests.Evaluation;
 
@@ -71,8 +71,8 @@ public class ProbeTests
         // Class 0 near x = 0, class 1 near x = 10, plus one class-1 outlier at x = 1.
         float[] train = [0, 0.5f, -0.5f, 1, 10, 10.5f, 9.5f];
         int[] labels = [0, 0, 0, 1, 1, 1, 1];
-        using var t = Tensor.FromArray(train, [7, 1]);
-        using var q = Tensor.FromArray(new float[] { 0.9f, 0.1f, 9f }, [3, 1]);
+        using var t = tensor(train, [7, 1]);
+        using var q = tensor(new float[] { 0.9f, 0.1f, 9f }, [3, 1]);
         CollectionAssert.AreEqual(new[] { 1, 0, 1 }, KnnProbe.Predict(t, labels, q, k: 1, classes: 2));
         CollectionAssert.AreEqual(new[] { 0, 0, 1 }, KnnProbe.Predict(t, labels, q, k: 3, classes: 2));
         var neighbours = KnnProbe.Neighbours(t, q, 2);
@@ -86,8 +86,8 @@ public class ProbeTests
     {
         // Class 0 points at 45° (long), class 1 along +y (short); the query is long and nearly along +y:
         // nearer to class 0 in Euclidean distance, closer in direction to class 1.
-        using var t = Tensor.FromArray(new float[] { 6, 6, 7, 6, 0.1f, 1, 0, 1.2f }, [4, 2]);
-        using var q = Tensor.FromArray(new float[] { 0.5f, 9 }, [1, 2]);
+        using var t = tensor(new float[] { 6, 6, 7, 6, 0.1f, 1, 0, 1.2f }, [4, 2]);
+        using var q = tensor(new float[] { 0.5f, 9 }, [1, 2]);
         int[] labels = [0, 0, 1, 1];
         Assert.AreEqual(1, KnnProbe.Vote(KnnProbe.Neighbours(t, q, 1, KnnMetric.Cosine), 1, labels, 2, [1])[0][0]);
         Assert.AreEqual(0, KnnProbe.Vote(KnnProbe.Neighbours(t, q, 1, KnnMetric.Euclidean), 1, labels, 2, [1])[0][0]);

@@ -1,6 +1,7 @@
 using SimVae.Data;
 using SimVae.Featurization;
-using SimVae.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace SimVae.Tests.Featurization;
 
@@ -86,14 +87,14 @@ public class FeaturizerTests
         using var model = TinyModels.Create("vae");
         var featurizer = new Featurizer(model);
         featurizer.Transform(data); // warm up
-        long live = TorchRuntime.LiveTensorCount;
-        Assert.IsTrue(Autograd.IsEnabled);
+        long live = Tensor.TotalCount;
+        Assert.IsTrue(torch.is_grad_enabled());
         featurizer.Transform(data, batchSize: 8);
         featurizer.ContentFeatures(data, views: 3);
         featurizer.PosteriorVariance(data);
         featurizer.AnomalyScores(data, samples: 2);
-        Assert.IsTrue(Autograd.IsEnabled, "grad mode must be restored");
-        Assert.IsTrue(TorchRuntime.LiveTensorCount <= live, "no tensor may outlive a call");
+        Assert.IsTrue(torch.is_grad_enabled(), "grad mode must be restored");
+        Assert.IsTrue(Tensor.TotalCount <= live, "no tensor may outlive a call");
     }
 
     [TestMethod]
@@ -187,15 +188,15 @@ public class FeaturizerTests
         var featurizer = new Featurizer(model);
         var wrongSize = SyntheticShapes.Generate(new SyntheticShapesOptions { Count = 2, Size = 12 });
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => featurizer.Transform(wrongSize)).Message, "12x12");
-        using (var doubles = Tensor.Zeros([2, 1, 8, 8], ScalarType.Float64))
+        using (var doubles = torch.zeros(new long[] { 2, 1, 8, 8 }, ScalarType.Float64))
             StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => featurizer.Transform(doubles)).Message, "float32");
-        using (var flat = Tensor.Zeros([2, 64]))
+        using (var flat = torch.zeros(2, 64))
             Assert.ThrowsExactly<ArgumentException>(() => featurizer.Transform(flat));
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => featurizer.Transform(TinyModels.Data(2), batchSize: 0));
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => featurizer.ContentFeatures(TinyModels.Data(2), views: 0));
         var empty = featurizer.Transform(TinyModels.Data(0));
         Assert.AreEqual((0, 4), (empty.Rows, empty.Columns));
-        model.Train();
+        model.train();
         StringAssert.Contains(Assert.ThrowsExactly<InvalidOperationException>(() => featurizer.Transform(TinyModels.Data(2))).Message, "training mode");
     }
 

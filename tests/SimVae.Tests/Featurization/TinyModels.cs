@@ -2,7 +2,8 @@ using SimVae.Backbones;
 using SimVae.Data;
 using SimVae.Losses;
 using SimVae.Methods;
-using SimVae.Torch;
+using SimVae.Engine;
+using TorchSharp;
 using SimVae.Training;
 
 namespace SimVae.Tests.Featurization;
@@ -56,7 +57,7 @@ internal static class TinyModels
     {
         TorchRuntime.ManualSeed((ulong)seed);
         var model = SslModel.Create(Options(method));
-        model.Eval();
+        model.eval();
         return model;
     }
 
@@ -66,7 +67,7 @@ internal static class TinyModels
     /// <summary>A model with <paramref name="options"/> trained for a few steps on <paramref name="data"/>.</summary>
     public static SslModel Trained(SslOptions options, ImageDataset data, int steps)
     {
-        var trainer = new Trainer(new TrainerOptions { MaxSteps = steps, Device = Device.Cpu, LogEvery = steps, Prefetch = 0, Seed = 3 });
+        var trainer = new Trainer(new TrainerOptions { MaxSteps = steps, Device = torch.CPU, LogEvery = steps, Prefetch = 0, Seed = 3 });
         var model = trainer.CreateModel(options);
         trainer.Train(model, data);
         return model;

@@ -2,9 +2,10 @@ using System.Globalization;
 using SimVae.Backbones;
 using SimVae.Data;
 using SimVae.Methods;
-using SimVae.Torch;
-using SimVae.Torch.Serialization;
+using SimVae.Serialization;
 using SimVae.Training;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace SimVae.Tests.Training;
 
@@ -18,7 +19,7 @@ public class CheckpointTests
 
     private static TrainerOptions Run(string checkpoint, int seed = 1234) => new()
     {
-        MaxSteps = 3, Device = Device.Cpu, LogEvery = 1, CheckpointPath = checkpoint, CheckpointEvery = 1000, Prefetch = 0, Seed = seed,
+        MaxSteps = 3, Device = torch.CPU, LogEvery = 1, CheckpointPath = checkpoint, CheckpointEvery = 1000, Prefetch = 0, Seed = seed,
     };
 
     /// <summary>Trains 2 steps writing a checkpoint; returns its path.</summary>
@@ -127,6 +128,21 @@ public class CheckpointTests
             t!.Dispose();
         });
         StringAssert.Contains(Refused(path).Message, "encoder.body.0.bias");
+    }
+
+    [TestMethod]
+    public void RefusesAModelStateOfTheWrongShape()
+    {
+        using var folder = new TempFolder();
+        var path = TrainTwoSteps(folder);
+        Forge(path, (tensors, _) =>
+        {
+            tensors["model.encoder.body.0.bias"].Dispose();
+            tensors["model.encoder.body.0.bias"] = torch.zeros(3);
+        });
+        var e = Refused(path);
+        StringAssert.Contains(e.Message, "does not fit the model");
+        StringAssert.Contains(e.Message, "'model.encoder.body.0.bias' is Float32 [3]");
     }
 
     [TestMethod]

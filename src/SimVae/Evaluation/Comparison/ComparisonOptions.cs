@@ -1,6 +1,8 @@
+using SimVae.Engine;
 using SimVae.Methods;
-using SimVae.Torch;
 using SimVae.Training;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace SimVae.Evaluation.Comparison;
 
@@ -46,8 +48,8 @@ public sealed record ComparisonOptions
     /// <summary>Report folder (created; existing files with the same names are replaced).</summary>
     public string OutputFolder { get; init; } = "comparison";
 
-    /// <summary>Training and featurization device.</summary>
-    public Device Device { get; init; } = Device.Auto;
+    /// <summary>Training and featurization device (default <see cref="Devices.Auto"/>).</summary>
+    public Device Device { get; init; } = Devices.Auto;
 
     /// <summary>Training precision of every run (default <see cref="Precision.Auto"/>; see <see cref="PrecisionPolicy"/>).</summary>
     public Precision Precision { get; init; } = Precision.Auto;

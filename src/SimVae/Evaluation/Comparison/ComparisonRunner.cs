@@ -3,11 +3,13 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using SimVae.Augmentations;
 using SimVae.Data;
+using SimVae.Engine;
 using SimVae.Evaluation.Reporting;
 using SimVae.Featurization;
 using SimVae.Methods;
-using SimVae.Torch;
 using SimVae.Training;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace SimVae.Evaluation.Comparison;
 
@@ -183,15 +185,15 @@ public static class ComparisonRunner
     {
         var o = featurizer.Options;
         var transform = AugmentationNames.Create(o.Augmentation, o.Height, 2);
-        using var scope = DisposeScope.Open();
+        using var scope = NewDisposeScope();
         var images = test.ToTensor(Enumerable.Range(0, count).ToArray());
         Tensor first, second;
         if (transform is null) { first = images; second = images; }
         else
         {
             var views = transform.Apply(images, new Random(Seeds.Derive(seed, 977)));   // view-major [2·n, C, H, W]
-            first = views.Narrow(0, 0, count);
-            second = views.Narrow(0, count, count);
+            first = views.narrow(0, 0, count);
+            second = views.narrow(0, count, count);
         }
         return (featurizer.Transform(first), featurizer.Transform(second));
     }
@@ -207,18 +209,18 @@ public static class ComparisonRunner
             int index = test.HasLabels ? test.Labels.IndexOf(c) : c;
             if (index >= 0) rows.Add(index);
         }
-        using var noGrad = Autograd.NoGrad();
-        using var scope = DisposeScope.Open();
-        var images = test.ToTensor(rows.ToArray(), model.Parameters().First().Device);
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var images = test.ToTensor(rows.ToArray(), model.parameters().First().device);
         var (mean, _) = model.Posterior(images);
         var reconstructions = model.Reconstruct(mean);
-        var both = Tensor.Cat([images, reconstructions]).To(Device.Cpu).ToArray<float>();
+        var both = torch.cat([images, reconstructions]).cpu().data<float>().ToArray();
         var (pixels, gw, gh) = PngWriter.Grid(both, 2 * rows.Count, h, w, rows.Count, zoom: 2);
         PngWriter.Write(Path.Combine(folder, $"{method}-reconstructions.png"), pixels, gw, gh, 1);
         // Samples: decode z ~ N(0, I) (the VAE prior; SimVAE's marginal prior on z is N(0, (1 + σ²) I), close to it).
         TorchRuntime.ManualSeed((ulong)seed);
-        var z = Tensor.Randn([20, model.FeatureDimension], device: images.Device);
-        var samples = model.Reconstruct(z).To(Device.Cpu).ToArray<float>();
+        var z = torch.randn([20, model.FeatureDimension], device: images.device);
+        var samples = model.Reconstruct(z).cpu().data<float>().ToArray();
         (pixels, gw, gh) = PngWriter.Grid(samples, 20, h, w, 10, zoom: 2);
         PngWriter.Write(Path.Combine(folder, $"{method}-samples.png"), pixels, gw, gh, 1);
     }
