@@ -1,19 +1,18 @@
-// GPU checks and benchmarks (docs/gpu.md). Driver: bench/gpu/run.sh (bench/run gpu), scripts/gpu/run.sh.
+// GPU checks and benchmark (docs/gpu.md). Drivers: bench/gpu/run.sh (bench/run gpu), scripts/gpu/run.sh.
 //
 // Usage: SimVae.Bench.Gpu [--device auto|cuda|cuda:N|cpu] [--checks] [--bench] [--smoke] [--steps N] [--warmup N]
-//                         [--data DIR] [--no-amp]
-//   --checks   CUDA vs CPU operators and gradients, a short SimVAE training run whose loss must fall, the step's
-//              tensors on the device, featurizer parity CPU vs device. Exit code 1 when a check fails.
-//   --bench    SimVAE FashionMNIST (authors' configuration, augmentation on the device) views/s end to end,
-//              SimCLR ResNet-18 32x32 batch 256 views/s, featurizer images/s; each with and without bf16 autocast.
-//   (neither)  both.  --smoke: a few steps of everything (exercises the code path, e.g. on the CPU).
-//   --device cpu runs everything on the CPU (for smoke runs where there is no GPU); auto/cuda without a CUDA
-//   device prints "skipped: no CUDA device" and "RESULT gpu skipped=1" and exits 0.
-// Prints "CHECK name ok|FAIL ..." lines, then "CSHARP key=value ..." as the last line (bench/gpu/run.sh adds the
-// PyTorch reference and prints the RESULT line).
+//   --checks   CUDA vs CPU losses and gradients (SimVAE, SimCLR, VICReg), SimVAE training on the device in fp32 and
+//              bf16 (the loss falls), a bf16 region on the device, FusedAdam on device parameters, featurizer parity,
+//              the step's tensors on the device and flat memory. Exit code 1 when a check fails.
+//   --bench    SimVAE (authors' FashionMNIST configuration) views/s through the Trainer, fp32 and bf16.
+//   (neither)  both.  --smoke: a few steps of everything (exercises the code paths, e.g. on the CPU).
+//   --device cpu runs everything on the CPU; auto/cuda without a CUDA device prints "skipped: no CUDA device" and
+//   "RESULT gpu skipped=1" and exits 0.
+// Prints "CHECK name ok|FAIL ..." lines, then "CSHARP key=value ..." (bench/gpu/run.sh adds the PyTorch reference
+// and prints the RESULT line).
 using System.Globalization;
 using SimVae.Bench.Gpu;
-using SimVae.Torch;
+using SimVae.Engine;
 
 var settings = new BenchSettings();
 string deviceText = "auto";
@@ -29,10 +28,8 @@ for (int i = 0; i < args.Length; i++)
         case "--smoke": settings.Smoke = true; break;
         case "--steps": settings.Steps = int.Parse(Next(), CultureInfo.InvariantCulture); break;
         case "--warmup": settings.Warmup = int.Parse(Next(), CultureInfo.InvariantCulture); break;
-        case "--data": settings.DataFolder = Next(); break;
-        case "--no-amp": settings.Amp = false; break;
         case "-h" or "--help":
-            Console.WriteLine("usage: SimVae.Bench.Gpu [--device auto|cuda|cuda:N|cpu] [--checks] [--bench] [--smoke] [--steps N] [--warmup N] [--data DIR] [--no-amp]");
+            Console.WriteLine("usage: SimVae.Bench.Gpu [--device auto|cuda|cuda:N|cpu] [--checks] [--bench] [--smoke] [--steps N] [--warmup N]");
             return 0;
         default:
             Console.Error.WriteLine($"unknown argument {args[i]}");
@@ -40,26 +37,23 @@ for (int i = 0; i < args.Length; i++)
     }
 }
 if (!checks && !bench) checks = bench = true;
-if (settings.Smoke)
-{
-    settings.Steps = Math.Min(settings.Steps, 3);
-    settings.Warmup = Math.Min(settings.Warmup, 1);
-}
+if (settings.Smoke) (settings.Steps, settings.Warmup) = (Math.Min(settings.Steps, 4), Math.Min(settings.Warmup, 2));
+if (settings.Steps < 1 || settings.Warmup < 1) throw new ArgumentException("--steps and --warmup must be at least 1");
 
 TorchRuntime.EnsureDefaultThreads();
-var info = CudaBackend.BuildInfo;
-Console.Error.WriteLine(info.Split('\n')[0]);
-var device = Device.Parse(deviceText);
-if (!device.IsCuda && deviceText.Trim().ToLowerInvariant() != "cpu" || device.IsCuda && !TorchRuntime.CudaAvailable)
+var device = Devices.Parse(deviceText);
+int cudaDevices = TorchRuntime.CudaDeviceCount;
+Console.Error.WriteLine($"TorchSharp (libtorch {TorchRuntime.TorchVersion}), {cudaDevices} CUDA device(s), {TorchRuntime.Threads} CPU threads");
+if (deviceText.Trim().ToLowerInvariant() != "cpu" && (!device.IsCuda() || device.index >= cudaDevices))
 {
-    Console.WriteLine($"skipped: no CUDA device ({info.Split('\n')[0]})");
+    Console.WriteLine("skipped: no CUDA device");
     Console.WriteLine("RESULT gpu skipped=1");
     return 0;
 }
 settings.Device = device;
-Console.Error.WriteLine($"device {device}{(settings.Smoke ? " (smoke)" : "")}");
+Console.Error.WriteLine($"device {device.Name()}{(settings.Smoke ? " (smoke)" : "")}");
 
-var results = new SortedDictionary<string, string>(StringComparer.Ordinal) { ["device"] = device.ToString() };
+var results = new SortedDictionary<string, string>(StringComparer.Ordinal) { ["device"] = device.Name() };
 bool ok = true;
 if (checks)
 {
@@ -67,10 +61,7 @@ if (checks)
     results["checks"] = ok ? "pass" : "fail";
 }
 if (bench)
-{
     foreach (var (key, value) in new Benchmarks(settings).RunAll())
-        results[key] = value.ToString(value >= 100 ? "F0" : "F3", CultureInfo.InvariantCulture);
-}
-results["live_tensors"] = TorchRuntime.LiveTensorCount.ToString(CultureInfo.InvariantCulture);
+        results[key] = value.ToString("F0", CultureInfo.InvariantCulture);
 Console.WriteLine("CSHARP " + string.Join(" ", results.Select(kv => $"{kv.Key}={kv.Value}")));
 return ok ? 0 : 1;
