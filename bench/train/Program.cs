@@ -1,6 +1,6 @@
 // `bench/run train`, C# side: end-to-end training throughput (views/s) of the SimVAE FashionMNIST configuration
-// through the library's Trainer (DataLoader + batched augmentation + loss + backward + fused Adam), plus SimCLR and
-// VICReg on the same MLP backbone, peak RSS, and an optional per-phase profile on a loop that mirrors Trainer.
+// through the library's Trainer (DataLoader + batched augmentation + loss + backward + fused Adam) on TorchSharp, plus
+// SimCLR and VICReg on the same MLP backbone, peak RSS, and an optional per-phase profile on a loop that mirrors Trainer.
 // Prints machine-readable "BENCH key=value ..." lines; bench/train/run.sh turns them into the table.
 using System.Diagnostics;
 using System.Globalization;
@@ -8,27 +8,26 @@ using SimVae.Augmentations;
 using SimVae.Data;
 using SimVae.Losses;
 using SimVae.Methods;
-using SimVae.Torch;
-using SimVae.Torch.Optim;
+using SimVae.Engine;
 using SimVae.Training;
+using static TorchSharp.torch;
 
 var settings = Settings.Parse(args);
-TorchRuntime.SetThreads(settings.Intra, settings.Blas);
+TorchRuntime.SetThreads(settings.Intra);
 var data = FashionMnist.Load(DataSplit.Train);
-Console.Error.WriteLine($"[bench-train] FashionMNIST train: {data.Count} images; libtorch {TorchRuntime.TorchVersion}; intra-op {TorchRuntime.Threads}, BLAS {settings.Blas}; " +
+Console.Error.WriteLine($"[bench-train] FashionMNIST train: {data.Count} images; libtorch {TorchRuntime.TorchVersion}; intra-op {TorchRuntime.Threads}; " +
     $"{PrecisionPolicy.Name(settings.Precision)} ({CpuFeatures.Describe()}); warm-up {settings.Warmup}, timed {settings.Steps} steps");
 
 foreach (var method in settings.Methods)
 {
     var options = SslMethods.Defaults(method);
     double rate = EndToEnd(options, data, settings);
-    Emit(("kind", "end_to_end"), ("method", method), ("precision", PrecisionPolicy.Name(settings.Precision)), ("intra", settings.Intra), ("blas", settings.Blas), ("prefetch", settings.Prefetch),
+    Emit(("kind", "end_to_end"), ("method", method), ("precision", PrecisionPolicy.Name(settings.Precision)), ("intra", settings.Intra), ("prefetch", settings.Prefetch),
         ("steps", settings.Steps), ("views_per_s", rate), ("peak_rss_mb", PeakRssMb()));
 }
 
 if (settings.ProfileSteps > 0) Profile(new SimVaeOptions(), data, settings);
-if (settings.TraceSteps > 0) Trace(new SimVaeOptions(), data, settings);
-Emit(("kind", "process"), ("precision", PrecisionPolicy.Name(settings.Precision)), ("bf16_native", CpuFeatures.NativeBFloat16 ? 1 : 0), ("intra", settings.Intra), ("blas", settings.Blas), ("peak_rss_mb", PeakRssMb()), ("blas_library", BlasLibrary()));
+Emit(("kind", "process"), ("precision", PrecisionPolicy.Name(settings.Precision)), ("bf16_native", CpuFeatures.NativeBFloat16 ? 1 : 0), ("intra", settings.Intra), ("peak_rss_mb", PeakRssMb()));
 return 0;
 
 // Views per second over the timed steps, measured through Trainer's Progress event: the clock starts at the
@@ -36,7 +35,7 @@ return 0;
 static double EndToEnd(SslOptions options, ImageDataset data, Settings s)
 {
     long total = s.Warmup + s.Steps;
-    var trainer = new Trainer(new TrainerOptions { MaxSteps = total, Device = Device.Cpu, LogEvery = s.Warmup, Prefetch = s.Prefetch, Precision = s.Precision });
+    var trainer = new Trainer(new TrainerOptions { MaxSteps = total, Device = CPU, LogEvery = s.Warmup, Prefetch = s.Prefetch, Precision = s.Precision });
     using var model = trainer.CreateModel(options);
     var clock = new Stopwatch();
     trainer.Progress += p =>
@@ -52,7 +51,7 @@ static double EndToEnd(SslOptions options, ImageDataset data, Settings s)
 
 // The Trainer's step with each phase timed on its own (CPU ops are synchronous, so a Stopwatch around each phase
 // measures it): load = batch of raw images + batched augmentation (DataLoader with Prefetch 0, on this thread),
-// forward = model.Loss, backward = ZeroGrad + Backward, optimizer = Adam.Step (fused native step).
+// forward = model.Loss, backward = ZeroGrad + Backward, optimizer = the method's optimiser step (FusedAdam).
 static void Profile(SimVaeOptions options, ImageDataset data, Settings s)
 {
     using var loop = new StepLoop(options, data, s.Precision);
@@ -66,11 +65,11 @@ static void Profile(SimVaeOptions options, ImageDataset data, Settings s)
         clock.Restart();
         using var batch = loop.NextBatch();
         t[0] = Lap(clock);
-        var scope = DisposeScope.Open();
+        var scope = NewDisposeScope();
         var loss = loop.Forward(batch);
         t[1] = Lap(clock);
         loop.Optimizer.ZeroGrad();
-        loss.Total.Backward();
+        loss.Total.backward();
         t[2] = Lap(clock);
         loop.Optimizer.Step();
         t[3] = Lap(clock);
@@ -83,39 +82,11 @@ static void Profile(SimVaeOptions options, ImageDataset data, Settings s)
         }
     }
     double sum = times.Sum();
-    var fields = new List<(string, object)> { ("kind", "profile"), ("method", "simvae"), ("precision", PrecisionPolicy.Name(s.Precision)), ("intra", s.Intra), ("blas", s.Blas), ("steps", timed) };
+    var fields = new List<(string, object)> { ("kind", "profile"), ("method", "simvae"), ("precision", PrecisionPolicy.Name(s.Precision)), ("intra", s.Intra), ("steps", timed) };
     for (int k = 0; k < phases.Length; k++) fields.Add((phases[k] + "_ms", times[k] / timed));
     fields.Add(("step_ms", sum / timed));
     fields.Add(("views_per_s", timed * (double)options.BatchImages * options.Views / (sum / 1000)));
     Emit(fields.ToArray());
-}
-
-// The same loop under OperatorProfiler: the operators' self time per step, largest first, as "OPS" lines, plus the
-// step's wall time not inside any recorded operator (managed code, scope disposal, waiting).
-static void Trace(SimVaeOptions options, ImageDataset data, Settings s)
-{
-    using var loop = new StepLoop(options, data, s.Precision);
-    void Step()
-    {
-        using var batch = loop.NextBatch();
-        using var scope = DisposeScope.Open();
-        var loss = loop.Forward(batch);
-        loop.Optimizer.ZeroGrad();
-        loss.Total.Backward();
-        loop.Optimizer.Step();
-    }
-    for (int k = 0; k < 3; k++) Step();
-    string path = Path.Combine(Path.GetTempPath(), $"simvae-bench-train-{Environment.ProcessId}.trace.json");
-    var clock = Stopwatch.StartNew();
-    using (OperatorProfiler.Start(path))
-        for (int k = 0; k < s.TraceSteps; k++) Step();
-    double stepMs = clock.Elapsed.TotalMilliseconds / s.TraceSteps;
-    var entries = OperatorProfiler.Summarize(path);
-    File.Delete(path);
-    double attributed = entries.Sum(e => e.SelfMs) / s.TraceSteps;
-    foreach (var e in entries.Take(20).Append(new OperatorProfiler.Entry("outside_operators", s.TraceSteps, 0, Math.Max(0, stepMs - attributed) * s.TraceSteps)))
-        Emit(("kind", "ops"), ("precision", PrecisionPolicy.Name(s.Precision)), ("intra", s.Intra), ("op", e.Name.Replace(' ', '_')), ("calls_per_step", e.Calls / (double)s.TraceSteps),
-            ("self_ms", e.SelfMs / s.TraceSteps), ("share", e.SelfMs / s.TraceSteps / stepMs), ("step_ms", stepMs));
 }
 
 static double Lap(Stopwatch clock)
@@ -123,14 +94,6 @@ static double Lap(Stopwatch clock)
     double ms = clock.Elapsed.TotalMilliseconds;
     clock.Restart();
     return ms;
-}
-
-// The BLAS libtorch actually loaded (Debian's alternatives may point libblas.so.3 at the slow reference BLAS).
-static string BlasLibrary()
-{
-    var hits = File.ReadLines("/proc/self/maps").Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-        .Where(f => f.Length >= 6 && f[5].Contains("blas", StringComparison.OrdinalIgnoreCase)).Select(f => f[5]).Distinct().ToArray();
-    return hits.Length == 0 ? "none" : string.Join(',', hits.Select(h => File.Exists(h) ? new FileInfo(h).ResolveLinkTarget(true)?.FullName ?? h : h));
 }
 
 static double PeakRssMb()
@@ -149,11 +112,11 @@ static void Emit(params (string Key, object Value)[] fields) =>
         var o => o.ToString(),
     }))));
 
-internal sealed record Settings(int Intra, int Blas, int Warmup, int Steps, int Prefetch, int ProfileSteps, string[] Methods, Precision Precision, int TraceSteps)
+internal sealed record Settings(int Intra, int Warmup, int Steps, int Prefetch, int ProfileSteps, string[] Methods, Precision Precision)
 {
     public static Settings Parse(string[] args)
     {
-        var s = new Settings(2, 1, 30, 300, 1, 0, ["simvae", "simclr", "vicreg"], Precision.Float32, 0);
+        var s = new Settings(2, 30, 300, 1, 0, ["simvae", "simclr", "vicreg"], Precision.Float32);
         for (int i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -161,24 +124,22 @@ internal sealed record Settings(int Intra, int Blas, int Warmup, int Steps, int 
             s = args[i] switch
             {
                 "--intra" => s with { Intra = NextInt() },
-                "--blas" => s with { Blas = NextInt() },
                 "--warmup" => s with { Warmup = NextInt() },
                 "--steps" => s with { Steps = NextInt() },
                 "--prefetch" => s with { Prefetch = NextInt() },
                 "--profile" => s with { ProfileSteps = NextInt() },
-                "--trace" => s with { TraceSteps = NextInt() },
                 "--precision" => s with { Precision = PrecisionPolicy.Parse(Next()) },
                 "--methods" => s with { Methods = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
-                _ => throw new ArgumentException($"unknown argument '{args[i]}'. Usage: [--intra N] [--blas N] [--warmup N] [--steps N] [--prefetch N] [--profile N] [--methods simvae,simclr,vicreg] [--precision fp32|bf16|bf16-emulated] [--trace STEPS]"),
+                _ => throw new ArgumentException($"unknown argument '{args[i]}'. Usage: [--intra N] [--warmup N] [--steps N] [--prefetch N] [--profile N] [--methods simvae,simclr,vicreg] [--precision fp32|bf16|bf16-emulated]"),
             };
         }
-        if (s.Precision == Precision.Auto) s = s with { Precision = PrecisionPolicy.Resolve(Precision.Auto, Device.Cpu) };
+        if (s.Precision == Precision.Auto) s = s with { Precision = PrecisionPolicy.Resolve(Precision.Auto, CPU) };
         if (s.Warmup < 1 || s.Steps < 1) throw new ArgumentException("--warmup and --steps must be at least 1");
         return s;
     }
 }
 
-/// <summary>The Trainer's step taken apart for the profiles: seeded model, loader on this thread (Prefetch 0), Adam.</summary>
+/// <summary>The Trainer's step taken apart for the profiles: seeded model, loader on this thread (Prefetch 0), the method's optimiser.</summary>
 internal sealed class StepLoop : IDisposable
 {
     private readonly SslModel model;
@@ -190,18 +151,18 @@ internal sealed class StepLoop : IDisposable
     {
         TorchRuntime.ManualSeed(1234);
         model = SslModel.Create(options);
-        model.Train();
+        model.train();
         loader = new DataLoader(data, new DataLoaderOptions
         {
-            BatchSize = options.BatchImages, DropLast = true, Seed = 1234, Device = Device.Cpu, Prefetch = 0,
+            BatchSize = options.BatchImages, DropLast = true, Seed = 1234, Device = CPU, Prefetch = 0,
             Transform = AugmentationNames.Create(options.Augmentation, options.Height, options.Views),
         });
-        Optimizer = new Adam(model.Parameters(), options.LearningRate, eps: options.AdamEpsilon);
+        Optimizer = model.ConfigureOptimizers(totalSteps: 1_000_000);
         batches = loader.Batches(new LoaderPosition(0, 0), 10).GetEnumerator();
         this.precision = precision;
     }
 
-    public Adam Optimizer { get; }
+    public OptimizerSetup Optimizer { get; }
 
     /// <summary>Raw images + batched augmentation.</summary>
     public DataBatch NextBatch() => batches.MoveNext() ? batches.Current : throw new InvalidOperationException("loader ran out of batches");
@@ -209,7 +170,7 @@ internal sealed class StepLoop : IDisposable
     /// <summary>model.Loss in the loop's precision.</summary>
     public LossTerms Forward(DataBatch batch)
     {
-        using (PrecisionPolicy.Open(precision, DeviceType.Cpu)) return model.Loss(batch.Images);
+        using (PrecisionPolicy.Open(precision)) return model.Loss(batch.Images);
     }
 
     public void Dispose()

@@ -6,7 +6,7 @@ namespace SimVae.MLNet;
 
 /// <summary>
 /// The output of a fitted stage's in-process <c>Transform</c>: the source rows plus the feature column, with the
-/// features computed <see cref="BatchedOnnxEncoder.BatchRows"/> rows at a time. The schema is that of the saved
+/// features computed <see cref="BatchedOnnxSession.BatchRows"/> rows at a time. The schema is that of the saved
 /// OnnxTransformer's output, so downstream stages see exactly the columns a loaded model gives them.
 /// <para>
 /// A cursor that needs the features walks the source twice in step: one source cursor reads only the image column,
@@ -20,11 +20,11 @@ internal sealed class BatchedFeaturesDataView : IDataView
 {
     private readonly IDataView source;
     private readonly IDataView rowByRow;
-    private readonly BatchedOnnxEncoder encoder;
+    private readonly BatchedOnnxSession encoder;
     private readonly StageDescription stage;
     private readonly int featureIndex;
 
-    public BatchedFeaturesDataView(IDataView source, IDataView rowByRow, BatchedOnnxEncoder encoder, StageDescription stage)
+    public BatchedFeaturesDataView(IDataView source, IDataView rowByRow, BatchedOnnxSession encoder, StageDescription stage)
     {
         this.source = source;
         this.rowByRow = rowByRow;
@@ -66,7 +66,7 @@ internal sealed class BatchedFeaturesDataView : IDataView
             this.rows = rows;
             this.images = images;
             var stage = view.stage;
-            features = new float[BatchedOnnxEncoder.BatchRows * stage.FeatureLength];
+            features = new float[BatchedOnnxSession.BatchRows * stage.FeatureLength];
             var column = images.Schema[stage.InputColumn];
             readBatch = stage.PixelType == OnnxPixelType.Byte
                 ? BatchReader(images, images.GetGetter<VBuffer<byte>>(column))
@@ -85,7 +85,7 @@ internal sealed class BatchedFeaturesDataView : IDataView
             position++;
             if (++offset >= filled)
             {
-                filled = readBatch(BatchedOnnxEncoder.BatchRows);
+                filled = readBatch(BatchedOnnxSession.BatchRows);
                 offset = 0;
                 if (filled == 0) throw new InvalidOperationException($"the source of column '{view.stage.InputColumn}' ended before its other columns: the data view does not replay its rows in the same order");
             }
@@ -96,7 +96,7 @@ internal sealed class BatchedFeaturesDataView : IDataView
         private Func<int, int> BatchReader<T>(DataViewRowCursor cursor, ValueGetter<VBuffer<T>> getter) where T : unmanaged
         {
             var stage = view.stage;
-            var pixels = new T[BatchedOnnxEncoder.BatchRows * stage.InputSize];
+            var pixels = new T[BatchedOnnxSession.BatchRows * stage.InputSize];
             VBuffer<T> row = default;
             return count =>
             {

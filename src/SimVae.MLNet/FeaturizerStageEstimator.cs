@@ -1,9 +1,10 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using SimVae.Engine;
 using SimVae.Export;
 using SimVae.Featurization;
 using SimVae.Methods;
-using SimVae.Pipelines;
+using SimVae.Training;
 
 namespace SimVae.MLNet;
 
@@ -17,14 +18,15 @@ namespace SimVae.MLNet;
 /// <item><term>input</term><description><c>Vector&lt;Single, C·H·W&gt;</c> or <c>Vector&lt;Byte, C·H·W&gt;</c>, one image per row in planar CHW order.</description></item>
 /// <item><term>output</term><description><c>Vector&lt;Single, F&gt;</c>, the features.</description></item>
 /// </list>
-/// <c>Fit</c> trains with libtorch (CPU or CUDA) and exports the encoder as ONNX; the fitted pipeline is saved and loaded
-/// with plain <c>mlContext.Model.Save</c> / <c>Load</c>.
+/// <c>Fit</c> trains with TorchSharp (libtorch, CPU or CUDA) through the core <see cref="Trainer"/> and exports the encoder
+/// as ONNX; the fitted pipeline is saved and loaded with plain <c>mlContext.Model.Save</c> / <c>Load</c>, and consuming it
+/// needs neither TorchSharp nor libtorch.
 /// </summary>
 public sealed class FeaturizerStageEstimator : IEstimator<FeaturizerStageTransformer>
 {
     private readonly TransformsCatalog catalog;
     private readonly SslFeaturizeOptions? options;
-    private readonly SslFeaturizerTransformer? pretrained;
+    private readonly Featurizer? pretrained;
     private readonly float inputScale;
 
     internal FeaturizerStageEstimator(TransformsCatalog catalog, string outputColumnName, string inputColumnName, SslFeaturizeOptions options)
@@ -34,7 +36,7 @@ public sealed class FeaturizerStageEstimator : IEstimator<FeaturizerStageTransfo
         this.options = options;
     }
 
-    internal FeaturizerStageEstimator(TransformsCatalog catalog, string outputColumnName, string inputColumnName, SslFeaturizerTransformer pretrained, float inputScale)
+    internal FeaturizerStageEstimator(TransformsCatalog catalog, string outputColumnName, string inputColumnName, Featurizer pretrained, float inputScale)
         : this(catalog, outputColumnName, inputColumnName, pretrained.Options, inputScale)
     {
         if (!(inputScale > 0) || !float.IsFinite(inputScale)) throw new ArgumentOutOfRangeException(nameof(inputScale), inputScale, "inputScale must be a positive number");
@@ -90,30 +92,50 @@ public sealed class FeaturizerStageEstimator : IEstimator<FeaturizerStageTransfo
     {
         ArgumentNullException.ThrowIfNull(input);
         var pixelType = PixelColumn.Check(input.Schema, InputColumnName, Method, nameof(input));
-        var featurizer = pretrained ?? Train(input, pixelType);
+        var model = pretrained?.Model ?? Train(input, pixelType);
         try
         {
-            var stage = new StageDescription(InputColumnName, OutputColumnName, pixelType, PixelColumn.InputSize(Method), featurizer.OutputSchema.Length,
+            var stage = new StageDescription(InputColumnName, OutputColumnName, pixelType, PixelColumn.InputSize(Method), model.FeatureDimension,
                 pixelType == OnnxPixelType.Byte ? 1f / 255f : inputScale);
-            var onnx = OnnxExporter.ExportToBytes(new Featurizer(featurizer.Model), new OnnxExportOptions
+            var onnx = OnnxExporter.ExportToBytes(model, new OnnxExportOptions
             {
                 PixelType = pixelType, InputScale = stage.InputScale, InputName = InputColumnName, OutputName = OutputColumnName,
             });
-            return new FeaturizerStageTransformer(catalog, stage, featurizer.Options, onnx, input);
+            return new FeaturizerStageTransformer(catalog, stage, Method, onnx, input);
         }
         finally
         {
             // The trained model (decoder included) is not needed once its encoder is exported.
-            if (pretrained is null) featurizer.Dispose();
+            if (pretrained is null) model.Dispose();
         }
     }
 
-    private SslFeaturizerTransformer Train(IDataView input, OnnxPixelType pixelType)
+    /// <summary>Reads the image column and trains the method on it; returns the model in eval mode.</summary>
+    private SslModel Train(IDataView input, OnnxPixelType pixelType)
     {
         var o = options!;
         var images = PixelColumnReader.Read(input, InputColumnName, pixelType, inputScale, Method, nameof(input));
-        var ssl = new SslContext(o.Seed, o.Device);
-        if (o.Log is { } log) ssl.Log += (_, e) => log(e.ToString());
-        return ssl.Featurizers.For(o.MethodOptions, o.FitOptions).Fit(images);
+        var trainerOptions = o.TrainerOptions;
+        var trainer = new Trainer(trainerOptions);
+        string source = $"[{Method.MethodName} featurizer]";
+        if (o.Log is { } log)
+        {
+            trainer.Progress += p => log($"{source} step {p.Step}/{p.TotalSteps} (epoch {p.Epoch}): " +
+                string.Join(", ", p.Losses.Select(l => $"{l.Key} {l.Value:G5}")) + $", {p.ViewsPerSecond:F0} views/s");
+            log($"{source} training on {images} ({trainerOptions.Device.Name()}, {PrecisionPolicy.Name(trainer.Precision)}, seed {o.Seed})");
+        }
+        var model = trainer.CreateModel(Method);
+        try
+        {
+            trainer.Train(model, images);
+            model.eval();
+            o.Log?.Invoke($"{source} training done");
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
     }
 }

@@ -10,14 +10,16 @@ namespace SimVae.MLNet;
 /// trained encoder exported as ONNX. It is saved by a plain <c>mlContext.Model.Save</c> as ML.NET's own
 /// <see cref="OnnxTransformer"/> (the ONNX graph travels inside the model zip; the decoder does not), so a plain
 /// <c>mlContext.Model.Load</c> reads it back anywhere ONNX Runtime runs, without SimVae or libtorch.
-/// In-process, <see cref="Transform"/> computes the features in batches (<see cref="BatchedFeaturesDataView"/>), with the
-/// same graph and the same output schema as the saved stage; prediction engines use the OnnxTransformer row by row.
-/// Dispose it (or the pipeline's <c>TransformerChain</c>) to free the two ONNX Runtime sessions.
+/// The stage holds one ONNX Runtime session, the OnnxTransformer's, created by ML.NET's <c>ApplyOnnxModel</c> on the
+/// device the <c>MLContext</c> names (<c>GpuDeviceId</c>, <c>FallbackToCpu</c>; the CPU by default). In-process,
+/// <see cref="Transform"/> computes the features in batches through that session (<see cref="BatchedFeaturesDataView"/>),
+/// with the same output schema as the saved stage; prediction engines use the OnnxTransformer row by row.
+/// Dispose it (or the pipeline's <c>TransformerChain</c>) to free the session.
 /// </summary>
 public sealed class FeaturizerStageTransformer : ITransformer, IDisposable
 {
     private readonly OnnxTransformer inner;
-    private readonly BatchedOnnxEncoder encoder;
+    private readonly BatchedOnnxSession? batched;
     private readonly byte[] onnxModel;
 
     internal FeaturizerStageTransformer(TransformsCatalog catalog, StageDescription stage, SslOptions method, byte[] onnxModel, IDataView input)
@@ -25,9 +27,10 @@ public sealed class FeaturizerStageTransformer : ITransformer, IDisposable
         Stage = stage;
         Method = method;
         this.onnxModel = onnxModel;
+        // No device argument: ApplyOnnxModel then takes the MLContext's GpuDeviceId and FallbackToCpu.
         using (var model = new MemoryStream(onnxModel, writable: false))
             inner = catalog.ApplyOnnxModel([stage.OutputColumn], [stage.InputColumn], model).Fit(input);
-        encoder = new BatchedOnnxEncoder(onnxModel, stage);
+        batched = BatchedOnnxSession.TryCreate(inner, stage);
     }
 
     /// <summary>The stage's columns and sizes.</summary>
@@ -53,13 +56,17 @@ public sealed class FeaturizerStageTransformer : ITransformer, IDisposable
         return inner.GetOutputSchema(inputSchema);
     }
 
+    /// <summary>Whether <see cref="Transform"/> runs the encoder on batches of rows (true with the ML.NET this was built against).</summary>
+    public bool IsBatched => batched is not null;
+
     /// <summary>Appends the feature column; features are computed lazily, a batch of rows at a time, as cursors move.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The input column does not fit the stage.</exception>
     public IDataView Transform(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
         Check(input.Schema, nameof(input));
-        return new BatchedFeaturesDataView(input, inner.Transform(input), encoder, Stage);
+        var rowByRow = inner.Transform(input);
+        return batched is null ? rowByRow : new BatchedFeaturesDataView(input, rowByRow, batched, Stage);
     }
 
     /// <summary>The OnnxTransformer's row-to-row mapper (for prediction engines), after the same checks as <see cref="GetOutputSchema"/>.</summary>
@@ -72,12 +79,8 @@ public sealed class FeaturizerStageTransformer : ITransformer, IDisposable
     /// <summary>Writes the stage as the OnnxTransformer it is underneath: a plain <c>mlContext.Model.Load</c> gives that back.</summary>
     void ICanSaveModel.Save(ModelSaveContext ctx) => ((ICanSaveModel)inner).Save(ctx);
 
-    /// <summary>Frees the ONNX Runtime sessions.</summary>
-    public void Dispose()
-    {
-        encoder.Dispose();
-        inner.Dispose();
-    }
+    /// <summary>Frees the ONNX Runtime session.</summary>
+    public void Dispose() => inner.Dispose();
 
     /// <inheritdoc />
     public override string ToString() => $"SimVae {Method.MethodName} featurizer '{Stage.InputColumn}' -> '{Stage.OutputColumn}' ({Stage.FeatureLength} features, ONNX)";

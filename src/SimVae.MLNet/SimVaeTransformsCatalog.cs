@@ -1,5 +1,7 @@
 using Microsoft.ML;
-using SimVae.Pipelines;
+using SimVae.Featurization;
+using SimVae.Methods;
+using SimVae.Training;
 
 namespace SimVae.MLNet;
 
@@ -45,7 +47,7 @@ public static class SimVaeTransformsCatalog
     /// <param name="epochs">Passes over the training rows.</param>
     /// <param name="seed">Seed of the training.</param>
     public static FeaturizerStageEstimator SimVaeFeaturize(this TransformsCatalog catalog, string outputColumnName, string inputColumnName,
-        int channels, int height, int width, int latentDimension = Defaults.LatentDimension, int epochs = Defaults.Epochs, int seed = Defaults.Seed) =>
+        int channels, int height, int width, int latentDimension = SslOptions.DefaultLatentDim, int epochs = TrainerOptions.DefaultEpochs, int seed = TrainerOptions.DefaultSeed) =>
         catalog.SimVaeFeaturize(outputColumnName, inputColumnName, new SimVaeFeaturizeOptions
         {
             Method = new() { Channels = channels, Height = height, Width = width, LatentDim = latentDimension },
@@ -78,9 +80,9 @@ public static class SimVaeTransformsCatalog
         new(catalog, outputColumnName, inputColumnName, options ?? throw new ArgumentNullException(nameof(options)));
 
     /// <summary>
-    /// A stage that applies an already fitted featurizer (trained with the core API, or loaded with
-    /// <c>ssl.Model.Load</c>); its <c>Fit</c> trains nothing. The pipeline shares <paramref name="featurizer"/>: keep it
-    /// alive while the pipeline is in use.
+    /// A stage that applies an already trained model through its featurizer (trained with the core <see cref="Trainer"/>,
+    /// or loaded with <see cref="Featurizer.Load"/>); its <c>Fit</c> trains nothing and exports the encoder as ONNX, so the
+    /// fitted stage no longer needs <paramref name="featurizer"/>.
     /// </summary>
     /// <param name="catalog">The transforms catalog.</param>
     /// <param name="outputColumnName">The feature column to create.</param>
@@ -88,6 +90,6 @@ public static class SimVaeTransformsCatalog
     /// <param name="featurizer">The fitted featurizer.</param>
     /// <param name="inputScale">Factor that brings float pixels into [0, 1] (default 1/255, for 0–255 values).</param>
     public static FeaturizerStageEstimator SslFeaturize(this TransformsCatalog catalog, string outputColumnName, string inputColumnName,
-        SslFeaturizerTransformer featurizer, float inputScale = 1f / 255f) =>
+        Featurizer featurizer, float inputScale = 1f / 255f) =>
         new(catalog, outputColumnName, inputColumnName, featurizer ?? throw new ArgumentNullException(nameof(featurizer)), inputScale);
 }

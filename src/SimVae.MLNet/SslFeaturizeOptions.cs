@@ -1,6 +1,7 @@
+using SimVae.Engine;
 using SimVae.Methods;
-using SimVae.Pipelines;
-using SimVae.Torch;
+using SimVae.Training;
+using TorchSharp;
 
 namespace SimVae.MLNet;
 
@@ -21,20 +22,23 @@ public abstract class SslFeaturizeOptions
     /// <summary>The method's settings (input shape included) as the core library's options record.</summary>
     public abstract SslOptions MethodOptions { get; }
 
-    /// <summary>Passes over the training rows (default <see cref="Defaults.Epochs"/>); ignored when <see cref="MaxSteps"/> is set.</summary>
-    public int Epochs { get; set; } = Defaults.Epochs;
+    /// <summary>Passes over the training rows (default <see cref="TrainerOptions.DefaultEpochs"/>); ignored when <see cref="MaxSteps"/> is set.</summary>
+    public int Epochs { get; set; } = TrainerOptions.DefaultEpochs;
 
     /// <summary>Stop training after this many optimiser steps, if set.</summary>
     public long? MaxSteps { get; set; }
 
-    /// <summary>Seed of weights, data order and augmentations (default <see cref="Defaults.Seed"/>). ML.NET's own seed is not visible to outside components.</summary>
-    public int Seed { get; set; } = Defaults.Seed;
-
-    /// <summary>Where training and featurizing run (default: CUDA when available, else the CPU).</summary>
-    public Device? Device { get; set; }
+    /// <summary>Seed of weights, data order and augmentations (default <see cref="TrainerOptions.DefaultSeed"/>). ML.NET's own seed is not visible to outside components.</summary>
+    public int Seed { get; set; } = TrainerOptions.DefaultSeed;
 
     /// <summary>
-    /// Precision of training (default <see cref="Torch.Precision.Auto"/>, see <see cref="PrecisionPolicy"/>). The fitted stage
+    /// Where <c>Fit</c> trains (default <see cref="Devices.Auto"/>: CUDA when available, else the CPU). The fitted stage
+    /// featurizes with ONNX Runtime on the device the <c>MLContext</c> names (<c>GpuDeviceId</c>; the CPU by default).
+    /// </summary>
+    public torch.Device? Device { get; set; }
+
+    /// <summary>
+    /// Precision of training (default <see cref="Engine.Precision.Auto"/>, see <see cref="PrecisionPolicy"/>). The fitted stage
     /// featurizes with ONNX Runtime in float32 whatever the training precision.
     /// </summary>
     public Precision Precision { get; set; } = Precision.Auto;
@@ -48,12 +52,16 @@ public abstract class SslFeaturizeOptions
     /// <summary>Receives the trainer's progress messages (ML.NET's log is not writable from outside components).</summary>
     public Action<string>? Log { get; set; }
 
-    internal FitOptions FitOptions => new() { Epochs = Epochs, MaxSteps = MaxSteps, Precision = Precision };
+    /// <summary>The trainer's settings; the stage reads the image column once into memory, so nothing is prefetched.</summary>
+    internal TrainerOptions TrainerOptions => new()
+    {
+        Epochs = Epochs, MaxSteps = MaxSteps, Seed = Seed, Device = Device ?? Devices.Auto, Precision = Precision, Prefetch = 0,
+    };
 
     internal void Validate()
     {
         MethodOptions.Validate();
-        FitOptions.Validate();
+        TrainerOptions.Validate();
         if (!(InputScale > 0) || !float.IsFinite(InputScale))
             throw new ArgumentOutOfRangeException(nameof(InputScale), InputScale, "InputScale must be a positive number");
     }

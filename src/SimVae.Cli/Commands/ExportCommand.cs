@@ -42,7 +42,7 @@ internal static class ExportCommand
             using var featurizer = FeaturizeCommand.LoadFeaturizer(modelPath, TorchSharp.torch.CPU);
             try
             {
-                OnnxExporter.Export(featurizer, path, options);
+                featurizer.ExportOnnx(path, options);
             }
             catch (NotSupportedException e)
             {

@@ -79,7 +79,7 @@ public sealed class GaussianMixture
                 var norm = joint.logsumexp(1, keepdim: true);                     // [N, 1]
                 current = norm.mean().ToDouble();
                 var resp = joint.sub(norm).exp();                                   // [N, K]
-                var nk = resp.sum(0).add(1e-10);                                    // [K]
+                var nk = resp.sum(dim: 0).add(1e-10);                                 // [K]
                 var newMeans = resp.t().mm(data).div(nk.view(components, 1));
                 var second = resp.t().mm(data.square()).div(nk.view(components, 1));
                 var newVariances = second.sub(newMeans.square()).clamp_min(VarianceFloor).add(regulariser);

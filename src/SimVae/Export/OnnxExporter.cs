@@ -1,17 +1,17 @@
-using SimVae.Backbones;
 using System.Reflection;
 using Google.Protobuf;
 using Onnx;
-using SimVae.Featurization;
+using SimVae.Backbones;
+using SimVae.IO;
 using SimVae.Methods;
-using SimVae.Torch;
-using SimVae.Torch.Serialization;
+using TorchSharp;
 
 namespace SimVae.Export;
 
 /// <summary>
-/// Writes a featurizer's encoder as an ONNX model that computes exactly what <see cref="Featurizer.Transform(Data.ImageDataset, int)"/>
-/// returns, so it runs without libtorch (ONNX Runtime, ML.NET's <c>ApplyOnnxModel</c>).
+/// Writes a model's encoder as an ONNX model that computes exactly what <see cref="SslModel.Encode"/> returns in eval mode
+/// (what <c>Featurizer.Transform</c> gives), so it runs without libtorch (ONNX Runtime, ML.NET's <c>ApplyOnnxModel</c>).
+/// Export depends on the model alone, not on the featurizer, which offers it as <c>Featurizer.ExportOnnx</c>.
 /// <para>
 /// The graph: input <see cref="OnnxExportOptions.InputName"/> of shape [batch, C·H·W] (batch symbolic), float32 or
 /// uint8, one image's pixels per row in planar channel-height-width order (ML.NET's pixel vector); the scaling to
@@ -44,62 +44,61 @@ public static class OnnxExporter
     public const string FeatureDimensionName = "features";
 
     /// <summary>Writes the ONNX model to <paramref name="output"/> (which stays open).</summary>
-    /// <param name="featurizer">The featurizer whose model to export (its model must be in eval mode).</param>
+    /// <param name="model">The model whose encoder to export (in eval mode).</param>
     /// <param name="output">A writable stream.</param>
     /// <param name="options">Input/output settings; null for the defaults.</param>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
     /// <exception cref="NotSupportedException">The model contains a module type without an ONNX translation.</exception>
     /// <exception cref="InvalidOperationException">The model is in training mode.</exception>
-    public static void Export(Featurizer featurizer, Stream output, OnnxExportOptions? options = null)
+    public static void Export(SslModel model, Stream output, OnnxExportOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(output);
-        var model = Build(featurizer, options);
-        model.WriteTo(output);
+        Build(model, options).WriteTo(output);
     }
 
     /// <summary>
     /// Writes the ONNX model to the file <paramref name="path"/>, replacing it. The graph is built before the file is
     /// touched and written through a temporary file beside it, so a failure leaves an existing file as it was.
     /// </summary>
-    /// <inheritdoc cref="Export(Featurizer, Stream, OnnxExportOptions?)"/>
-    /// <param name="featurizer">The featurizer whose model to export (its model must be in eval mode).</param>
+    /// <inheritdoc cref="Export(SslModel, Stream, OnnxExportOptions?)"/>
+    /// <param name="model">The model whose encoder to export (in eval mode).</param>
     /// <param name="path">The file to write (conventionally <c>.onnx</c>).</param>
     /// <param name="options">Input/output settings; null for the defaults.</param>
-    public static void Export(Featurizer featurizer, string path, OnnxExportOptions? options = null)
+    public static void Export(SslModel model, string path, OnnxExportOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        var bytes = ExportToBytes(featurizer, options);
+        var bytes = ExportToBytes(model, options);
         AtomicFile.Write(path, stream => stream.Write(bytes));
     }
 
     /// <summary>The ONNX model as bytes (a serialized <c>ModelProto</c>).</summary>
-    /// <inheritdoc cref="Export(Featurizer, Stream, OnnxExportOptions?)"/>
-    /// <param name="featurizer">The featurizer whose model to export (its model must be in eval mode).</param>
+    /// <inheritdoc cref="Export(SslModel, Stream, OnnxExportOptions?)"/>
+    /// <param name="model">The model whose encoder to export (in eval mode).</param>
     /// <param name="options">Input/output settings; null for the defaults.</param>
-    public static byte[] ExportToBytes(Featurizer featurizer, OnnxExportOptions? options = null) => Build(featurizer, options).ToByteArray();
+    public static byte[] ExportToBytes(SslModel model, OnnxExportOptions? options = null) => Build(model, options).ToByteArray();
 
-    private static ModelProto Build(Featurizer featurizer, OnnxExportOptions? options)
+    private static ModelProto Build(SslModel model, OnnxExportOptions? options)
     {
-        ArgumentNullException.ThrowIfNull(featurizer);
+        ArgumentNullException.ThrowIfNull(model);
         options ??= new OnnxExportOptions();
         options.Validate();
-        var model = featurizer.Model;
-        ObjectDisposedException.ThrowIf(model.IsDisposed, model);
-        if (model.Training)
-            throw new InvalidOperationException("the model is in training mode; call Model.Eval() before exporting (features are defined in eval mode)");
-        var o = featurizer.Options;
+        // Disposing a module disposes its parameters.
+        ObjectDisposedException.ThrowIf(model.parameters().Any(p => p.IsInvalid), model);
+        if (model.training)
+            throw new InvalidOperationException("the model is in training mode; call eval() before exporting (features are defined in eval mode)");
+        var o = model.Options;
         long pixels = (long)o.Channels * o.Height * o.Width;
 
         var graph = new OnnxGraphBuilder();
         graph.Reserve(options.InputName);
         graph.Reserve(options.OutputName);
-        using var noGrad = Autograd.NoGrad();
+        using var noGrad = torch.no_grad();
         var x = new OnnxValue(Scaled(graph, options), 4, FlatImage: true);
         var encoder = new EncoderTranslator(graph, o.Channels, o.Height, o.Width);
         var features = model switch
         {
             // Features are the posterior means: the first d of the encoder's 2·d outputs (VariationalModel.Posterior).
-            VariationalModel => PosteriorMean(graph, encoder.Translate(EncoderTranslator.Child(model, "encoder"), "encoder", x), featurizer.FeatureDimension),
+            VariationalModel => PosteriorMean(graph, encoder.Translate(EncoderTranslator.Child(model, "encoder"), "encoder", x), model.FeatureDimension),
             JointEmbeddingModel joint => TwoView(encoder, model, joint.UseHeadOutput, x),
             _ => throw new NotSupportedException($"ONNX export does not support models of type {model.GetType().FullName}; it exports VariationalModel (the VAE family) and JointEmbeddingModel (SimCLR, VICReg, MoCo, BYOL, Barlow Twins, DINO)"),
         };

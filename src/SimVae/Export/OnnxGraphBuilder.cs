@@ -1,7 +1,9 @@
 using System.Buffers.Binary;
 using Google.Protobuf;
+using System.Runtime.InteropServices;
 using Onnx;
-using SimVae.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace SimVae.Export;
 
@@ -50,11 +52,12 @@ internal sealed class OnnxGraphBuilder
     /// <summary>Adds a float32 initializer holding a copy of <paramref name="tensor"/> (from any device and floating type).</summary>
     public string Weight(string name, Tensor tensor)
     {
-        using var cpu = tensor.Detach().To(Device.Cpu, ScalarType.Float32);
-        var values = cpu.ToArray<float>();
+        using var scope = NewDisposeScope();
+        var cpu = tensor.detach().to(ScalarType.Float32, CPU).contiguous();
+        var values = MemoryMarshal.Cast<byte, float>(cpu.bytes);
         var bytes = new byte[values.Length * sizeof(float)];
         for (int i = 0; i < values.Length; i++) BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * sizeof(float)), values[i]);
-        return Initializer(name, TensorProto.Types.DataType.Float, cpu.Shape, bytes);
+        return Initializer(name, TensorProto.Types.DataType.Float, cpu.shape, bytes);
     }
 
     /// <summary>Adds a float32 initializer filled with <paramref name="value"/>, of shape <paramref name="dims"/> ([] for a scalar).</summary>

@@ -165,12 +165,12 @@ public sealed class Featurizer : IDisposable
     /// <summary>Writes the encoder as an ONNX model computing <see cref="Transform(ImageDataset, int)"/>; see <see cref="OnnxExporter"/>.</summary>
     /// <param name="path">The file to write.</param>
     /// <param name="options">Input/output settings; null for the defaults.</param>
-    public void ExportOnnx(string path, OnnxExportOptions? options = null) => OnnxExporter.Export(this, path, options);
+    public void ExportOnnx(string path, OnnxExportOptions? options = null) => OnnxExporter.Export(Model, path, options);
 
     /// <summary>Writes the encoder as an ONNX model to <paramref name="output"/>; see <see cref="OnnxExporter"/>.</summary>
     /// <param name="output">A writable stream (stays open).</param>
     /// <param name="options">Input/output settings; null for the defaults.</param>
-    public void ExportOnnx(Stream output, OnnxExportOptions? options = null) => OnnxExporter.Export(this, output, options);
+    public void ExportOnnx(Stream output, OnnxExportOptions? options = null) => OnnxExporter.Export(Model, output, options);
 
     /// <summary>Disposes the bundle when this featurizer loaded it itself (<see cref="Load"/>); otherwise does nothing.</summary>
     public void Dispose() => ownedBundle?.Dispose();

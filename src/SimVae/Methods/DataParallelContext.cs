@@ -1,4 +1,4 @@
-using SimVae.Torch.Distributed;
+using SimVae.Distributed;
 
 namespace SimVae.Methods;
 

@@ -1,4 +1,4 @@
-using SimVae.Torch.Distributed;
+using SimVae.Distributed;
 
 namespace SimVae.Training;
 
@@ -11,7 +11,7 @@ public sealed record DataParallelOptions
 {
     /// <summary>
     /// Bucket size of the gradient all-reduce: 1 MiB, measured with <c>bench/run ddp</c> (SimVAE's MLP, 22 MB of
-    /// gradients, 2 workers on Gloo over loopback): 106 ms per step with 256 KiB buckets, 98 ms with 1 MiB, 153 ms with
+    /// gradients, 2 workers on Gloo over loopback; measured on the c10d engine before the TorchSharp move): 106 ms per step with 256 KiB buckets, 98 ms with 1 MiB, 153 ms with
     /// one 64 MiB bucket (smaller buckets let Gloo's threads reduce one while the next is packed). PyTorch's DDP uses
     /// 25 MiB, tuned for GPUs.
     /// </summary>

@@ -3,9 +3,11 @@ using System.Globalization;
 using System.Text.Json;
 using SimVae.Bundles;
 using SimVae.Data;
+using SimVae.Distributed;
+using SimVae.Engine;
 using SimVae.Methods;
-using SimVae.Torch;
-using SimVae.Torch.Distributed;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace SimVae.Training;
 
@@ -56,14 +58,18 @@ internal sealed class DataParallelRun : IDisposable
         if (model.Options.BatchImages % options.ProcessGroup.WorldSize != 0)
             throw new ArgumentException($"the batch of {model.Options.BatchImages} images cannot be split evenly between {options.ProcessGroup.WorldSize} ranks; " +
                                         "choose a batch size divisible by the world size");
+        if (trainer.Device.type != DeviceType.CPU)
+            throw new DistributedException($"data-parallel training runs on the CPU only (Gloo); {trainer.Device} was asked for. CUDA data-parallel runs are not available yet: " +
+                                           "train on one GPU in one process, or on CPUs with --device cpu");
         var group = ProcessGroup.Create(options.ProcessGroup);
         try
         {
             CheckSameConfiguration(group, model, data, trainer, options);
             return new DataParallelRun(group, model, options);
         }
-        catch
+        catch (Exception e)
         {
+            group.Abort($"failed during set-up: {e.Message}");
             group.Dispose();
             throw;
         }
@@ -83,9 +89,9 @@ internal sealed class DataParallelRun : IDisposable
     /// <summary>Copies rank 0's parameters and buffers to every rank.</summary>
     public void BroadcastState()
     {
-        using var noGrad = Autograd.NoGrad();
-        foreach (var p in model.Parameters()) group.Broadcast(p);
-        foreach (var b in model.Buffers()) group.Broadcast(b);
+        using var noGrad = torch.no_grad();
+        foreach (var p in model.parameters()) group.Broadcast(p);
+        foreach (var b in model.buffers()) group.Broadcast(b);
     }
 
     /// <summary>Combines the ranks' gradients (after backward, before the optimiser step).</summary>
@@ -93,16 +99,12 @@ internal sealed class DataParallelRun : IDisposable
     {
         collectiveTime.Start();
         var grads = new List<Tensor>();
-        foreach (var p in model.Parameters())
+        foreach (var p in model.parameters())
         {
+            if (!p.requires_grad) continue;
             // A parameter the loss did not reach still takes part, so that every rank packs the same buckets.
-            var g = p.Grad;
-            if (g is null)
-            {
-                p.Grad = Tensor.Zeros(p.Shape, p.DType, p.Device);
-                g = p.Grad!;
-            }
-            grads.Add(g);
+            if (p.grad is null) p.grad = torch.zeros_like(p);
+            grads.Add(p.grad!);
         }
         group.AllReduceBuckets(grads, options.BucketBytes, gradientScale);
         collectiveTime.Stop();
@@ -113,26 +115,26 @@ internal sealed class DataParallelRun : IDisposable
     public Dictionary<string, double> CombineLosses(Dictionary<string, double> local)
     {
         var names = local.Keys.Order(StringComparer.Ordinal).ToArray();
-        using var values = Tensor.FromArray(names.Select(n => local[n]).ToArray());
+        using var values = torch.tensor(names.Select(n => local[n]).ToArray());
         group.AllReduce(values);
-        var summed = values.ToArray<double>();
+        var summed = values.data<double>().ToArray();
         return names.Select((n, k) => (n, summed[k] * gradientScale)).ToDictionary(p => p.n, p => p.Item2);
     }
 
     /// <summary>Whether any rank was asked to stop (every rank calls this once per step, so all stop together).</summary>
     public bool AnyStopRequested(bool local)
     {
-        using var flag = Tensor.FromArray(new float[] { local ? 1 : 0 });
+        using var flag = torch.tensor(new float[] { local ? 1 : 0 });
         group.AllReduce(flag, ReduceOp.Max);
-        return flag.Item<float>() > 0;
+        return flag.item<float>() > 0;
     }
 
     /// <summary>Whether <paramref name="e"/> comes from a failed collective (then <see cref="Explain"/> names the rank).</summary>
-    public bool IsCollectiveFailure(Exception e) => e is TorchException or DistributedException && group.CollectiveFailures > 0;
+    public bool IsCollectiveFailure(Exception e) => e is DistributedException && group.CollectiveFailures > 0;
 
     /// <summary>
     /// The failure with the rank that stopped or fell behind named (see <see cref="ProcessGroup.Explain"/>); the group's
-    /// own collectives already explain theirs, a backward pass through the gather does not.
+    /// own collectives, also those of a backward pass through the gather, already explain theirs.
     /// </summary>
     public DistributedException Explain(Exception e) => e as DistributedException ?? group.Explain(e);
 

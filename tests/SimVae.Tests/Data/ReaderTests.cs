@@ -121,16 +121,16 @@ public class ReaderTests
     {
         using var dir = new TempFolder();
         Directory.CreateDirectory(dir.File("a"));
-        // Row y of the 4x3 image is (0, 30, 60) + 90 y.
-        File.WriteAllBytes(dir.File("a/ramp.png"), TestFiles.Png(4, 3, 1, (y, x, _) => (byte)(30 * x + 90 * y)));
+        // Row y of the 4x3 image is (0, 30, 60) + 60 y.
+        File.WriteAllBytes(dir.File("a/ramp.png"), TestFiles.Png(4, 3, 1, (y, x, _) => (byte)(30 * x + 60 * y)));
 
         // 3 columns to 2: out 0 covers pixel 0 and half of pixel 1 ((0 + 15) / 1.5 = 10), out 1 the rest ((15 + 60) / 1.5 = 50);
-        // 4 rows to 2 average row pairs (+45 and +225).
-        CollectionAssert.AreEqual(new byte[] { 55, 95, 235, 255 }, ImageFolderReader.Load(dir.Path, 1, 2, 2).Image(0).ToArray());
+        // 4 rows to 2 average row pairs (+30 and +150).
+        CollectionAssert.AreEqual(new byte[] { 40, 80, 160, 200 }, ImageFolderReader.Load(dir.Path, 1, 2, 2).Image(0).ToArray());
         // Enlarging by 2 repeats each pixel (each output pixel lies inside one source pixel).
         var big = ImageFolderReader.Load(dir.Path, 1, 8, 6).Image(0);
         for (int y = 0; y < 8; y++)
-            for (int x = 0; x < 6; x++) Assert.AreEqual((byte)(30 * (x / 2) + 90 * (y / 2)), big[y * 6 + x], $"({y}, {x})");
+            for (int x = 0; x < 6; x++) Assert.AreEqual((byte)(30 * (x / 2) + 60 * (y / 2)), big[y * 6 + x], $"({y}, {x})");
     }
 
     [TestMethod]
@@ -150,6 +150,22 @@ public class ReaderTests
         // The colour JPEG as gray: luma of (200, 30, 30) ≈ 83 on the left and of (30, 30, 200) ≈ 49 on the right.
         var colourAsGray = gray.Image(0);
         Assert.IsTrue(Math.Abs(colourAsGray[8 * 4 + 1] - 83) <= 8 && Math.Abs(colourAsGray[8 * 4 + 6] - 49) <= 8, $"luma {colourAsGray[33]}, {colourAsGray[38]}");
+    }
+
+    [TestMethod]
+    [DataRow(1, 200, 30, 200, 30)] // as stored: red left, blue right
+    [DataRow(6, 200, 200, 30, 30)] // turned 90° clockwise: red on top
+    [DataRow(8, 30, 30, 200, 200)] // turned 90° anticlockwise: red at the bottom
+    [DataRow(3, 30, 200, 30, 200)] // turned 180°: red right
+    public void ImageFolderAppliesTheJpegExifOrientation(int orientation, int topLeft, int topRight, int bottomLeft, int bottomRight)
+    {
+        using var dir = new TempFolder();
+        Directory.CreateDirectory(dir.File("a"));
+        File.WriteAllBytes(dir.File("a/turned.jpg"), TestFiles.WithExifOrientation(TestFiles.Jpeg8x8, orientation));
+        var red = ImageFolderReader.Load(dir.Path, 3, 8, 8).Image(0)[..64];
+        int[] corners = [red[1 * 8 + 1], red[1 * 8 + 6], red[6 * 8 + 1], red[6 * 8 + 6]];
+        int[] expected = [topLeft, topRight, bottomLeft, bottomRight];
+        for (int k = 0; k < 4; k++) Assert.IsTrue(Math.Abs(corners[k] - expected[k]) < 25, $"red at corner {k}: {corners[k]}, expected about {expected[k]}");
     }
 
     [TestMethod]

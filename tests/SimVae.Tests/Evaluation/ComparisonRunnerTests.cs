@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using SimVae.Evaluation;
 using SimVae.Evaluation.Comparison;
-using SimVae.Torch;
+using static TorchSharp.torch;
 
 namespace SimVae.Tests.Evaluation;
 
@@ -18,7 +18,7 @@ public class ComparisonRunnerTests
             var options = new ComparisonOptions
             {
                 DataSet = "synthetic", SyntheticCount = 600, Methods = ["simvae", "simclr"], Seeds = [1, 2], MaxSteps = 2,
-                Device = Device.Cpu, OutputFolder = folder, LogEvery = 1, ViewInvarianceImages = 50,
+                Device = CPU, OutputFolder = folder, LogEvery = 1, ViewInvarianceImages = 50,
                 Probes = new ProbeOptions { MlpOptions = new MlpProbeOptions { Epochs = 1 }, GmmInitializations = 1, GmmMaxIterations = 5, L2Grid = [1e-2], LinearMaxIterations = 10, KMax = 3 },
             };
             var result = ComparisonRunner.Run(options, new Recorder(p => stages.Add(p.Stage)));

@@ -33,7 +33,7 @@ public class StyleAndDiagnosticsTests
         var (images, labels) = StyleTasks.Apply(data, Enumerable.Range(0, 64).ToArray(), StyleTransform.VerticalFlip, new Random(1));
         using (images)
         {
-            var v = images.ToArray<float>();
+            var v = images.data<float>().ToArray();
             for (int i = 0; i < 64; i++)
             {
                 bool flipped = Pixel(v, i, 1, 0, 0) > Pixel(v, i, 1, Side - 1, 0);
@@ -55,7 +55,7 @@ public class StyleAndDiagnosticsTests
         var (images, labels) = StyleTasks.Apply(data, Enumerable.Range(0, 90).ToArray(), StyleTransform.CropScale, new Random(2));
         using (images)
         {
-            var v = images.ToArray<float>();
+            var v = images.data<float>().ToArray();
             for (int i = 0; i < 90; i++)
             {
                 // Bilinear resampling of a linear ramp is linear: output columns 1 and 26 lie 9·25·s/28 grey levels apart
@@ -82,7 +82,7 @@ public class StyleAndDiagnosticsTests
         var (images, labels) = StyleTasks.Apply(data, Enumerable.Range(0, 180).ToArray(), StyleTransform.CropPosition, new Random(3));
         using (images)
         {
-            var v = images.ToArray<float>();
+            var v = images.data<float>().ToArray();
             for (int i = 0; i < 180; i++)
             {
                 // Output pixel 1 samples input coordinate offset + 1.5·s/28 − 0.5 (pixel 0 may fall just outside the image).
@@ -104,7 +104,7 @@ public class StyleAndDiagnosticsTests
         using var task = StyleTasks.Transformed(Ramps(50), Ramps(30), StyleTransform.VerticalFlip, trainCount: 20, seed: 4);
         Assert.AreEqual(20, task.TrainLabels.Length);
         Assert.AreEqual(30, task.TestLabels.Length);
-        CollectionAssert.AreEqual(new long[] { 30, 2, Side, Side }, task.TestImages.Shape);
+        CollectionAssert.AreEqual(new long[] { 30, 2, Side, Side }, task.TestImages.shape);
         Assert.AreEqual("style_vflip", task.Name);
         Assert.AreEqual(2, task.Classes);
     }

@@ -4,13 +4,13 @@ using System.Text;
 using System.Text.Json;
 using SimVae.Bundles;
 using SimVae.Data;
+using SimVae.Engine;
 using SimVae.Methods;
+using SimVae.Serialization;
 using SimVae.Tests.Data;
 using SimVae.Tests.Featurization;
-using SimVae.Torch;
-using SimVae.Torch.Optim;
-using SimVae.Torch.Serialization;
 using SimVae.Training;
+using static TorchSharp.torch;
 
 namespace SimVae.Tests.Fuzz;
 
@@ -103,11 +103,11 @@ public class ReaderFuzzTests
     public void SafeTensors()
     {
         byte[] valid;
-        using (var a = Tensor.Rand([3, 4]))
-        using (var b = Tensor.Arange(10))
+        using (var a = rand(3, 4))
+        using (var b = arange(10))
         using (var stream = new MemoryStream())
         {
-            Torch.Serialization.SafeTensors.Save(stream, new Dictionary<string, Tensor> { ["a"] = a, ["b"] = b }, new Dictionary<string, string> { ["k"] = "v" });
+            SimVae.Serialization.SafeTensors.Save(stream, new Dictionary<string, Tensor> { ["a"] = a, ["b"] = b }, new Dictionary<string, string> { ["k"] = "v" });
             valid = stream.ToArray();
         }
         int headerLength = (int)BinaryPrimitives.ReadUInt64LittleEndian(valid);
@@ -128,7 +128,7 @@ public class ReaderFuzzTests
         Fuzzer.Run<InvalidDataException>("safetensors", valid, inputs, input =>
         {
             File.WriteAllBytes(path, input.Bytes);
-            using var file = Torch.Serialization.SafeTensors.Load(path);
+            using var file = SimVae.Serialization.SafeTensors.Load(path);
             return IsConsistentSafeTensors(input.Bytes);
         });
     }
@@ -205,12 +205,12 @@ public class ReaderFuzzTests
         var path = dir.File("run.ckpt");
         var data = TinyModels.Data(32);
         var options = TinyModels.Options("vae");
-        var trainerOptions = new TrainerOptions { MaxSteps = 2, Device = Device.Cpu, LogEvery = 2, Prefetch = 0, CheckpointPath = path };
+        var trainerOptions = new TrainerOptions { MaxSteps = 2, Device = CPU, LogEvery = 2, Prefetch = 0, CheckpointPath = path };
         var trainer = new Trainer(trainerOptions);
         using (var trained = trainer.CreateModel(options)) trainer.Train(trained, data);
         var valid = File.ReadAllBytes(path);
         string original;
-        using (var file = Torch.Serialization.SafeTensors.Load(path)) original = Torch.Serialization.SafeTensors.ContentHash(file.Tensors, file.Metadata, "sha256");
+        using (var file = SimVae.Serialization.SafeTensors.Load(path)) original = SimVae.Serialization.SafeTensors.ContentHash(file.Tensors, file.Metadata, "sha256");
         int headerLength = (int)BinaryPrimitives.ReadUInt64LittleEndian(valid);
         var header = Encoding.UTF8.GetString(valid, 8, headerLength).TrimEnd();
         var inputs = Fuzzer.Mutate(valid, seed: 16, Count, [(0, 8, false)], structured: r =>
@@ -219,14 +219,14 @@ public class ReaderFuzzTests
             return new("json-edit", [.. BitConverter.GetBytes((ulong)json.Length), .. json, .. valid.AsSpan(8 + headerLength)]);
         });
         using var model = SslModel.Create(options);
-        using var optimizer = new Adam(model.Parameters(), options.LearningRate);
+        using var optimizer = model.ConfigureOptimizers(trainerOptions.MaxSteps!.Value);
         var run = new CheckpointRun(trainerOptions.Seed, DataFingerprint.Of(data), Precision.Float32, data.Count / options.BatchImages);
         Fuzzer.Run<InvalidDataException>("checkpoint", valid, inputs, input =>
         {
             File.WriteAllBytes(path, input.Bytes);
             SimVae.Training.Checkpoint.Load(path, model, optimizer, run);
-            using var file = Torch.Serialization.SafeTensors.Load(path);
-            return Torch.Serialization.SafeTensors.ContentHash(file.Tensors, file.Metadata, "sha256") == original;
+            using var file = SimVae.Serialization.SafeTensors.Load(path);
+            return SimVae.Serialization.SafeTensors.ContentHash(file.Tensors, file.Metadata, "sha256") == original;
         });
     }
 

@@ -1,6 +1,9 @@
 using SimVae.Backbones;
 using SimVae.Methods;
-using SimVae.Torch.Optim;
+using SimVae.Optim;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
 
 namespace SimVae.Tests.Methods;
 
@@ -61,8 +64,9 @@ public class MethodOptionsTests
         using var model = SslModel.Create(new BarlowTwinsOptions { Backbone = Backbones.BackboneKind.Conv, Height = 8, Width = 8, ProjectionDim = 8, WarmupFraction = 0.1 });
         using var setup = model.ConfigureOptimizers(100);
         Assert.IsInstanceOfType<Lars>(setup.Optimizer);
-        var (weights, biases) = (setup.Optimizer.ParamGroups[0], setup.Optimizer.ParamGroups[1]);
-        Assert.IsTrue(biases.Parameters.All(p => p.Dim == 1) && weights.Parameters.All(p => p.Dim > 1));
+        var (weights, biases) = (setup.ParamGroups[0], setup.ParamGroups[1]);
+        Assert.IsTrue(biases.Parameters.All(p => p.dim() == 1) && weights.Parameters.All(p => p.dim() > 1));
+        Assert.AreEqual(model.TrainableParameters().Count(), setup.ParameterCount);
         setup.BeginStep(0);   // warm-up: 1/10 of the peak
         Assert.AreEqual(0.05 / 10, weights.LearningRate, 1e-12);
         Assert.AreEqual(0.05 * 0.0048 / 0.2 / 10, biases.LearningRate, 1e-12, "Barlow Twins' bias rate keeps its ratio");
@@ -73,6 +77,39 @@ public class MethodOptionsTests
         using var constant = adam.ConfigureOptimizers(100);
         Assert.IsInstanceOfType<Adam>(constant.Optimizer);
         constant.BeginStep(99);
-        Assert.AreEqual(8e-5, constant.Optimizer.LearningRate, 1e-15);
+        Assert.AreEqual(8e-5, constant.LearningRate, 1e-15);
+
+        using var moco = SslModel.Create(new MoCoOptions { Backbone = BackboneKind.Conv, Height = 8, Width = 8, ProjectionHidden = 8, ProjectionDim = 4 });
+        using var sgd = moco.ConfigureOptimizers(10);
+        Assert.IsInstanceOfType<SGD>(sgd.Optimizer);
+        Assert.AreEqual(moco.TrainableParameters().Count(), sgd.ParameterCount, "the teacher is not optimised");
+        using var dino = SslModel.Create(new DinoOptions { Backbone = BackboneKind.Conv, Height = 8, Width = 8, HeadHidden = 8, HeadBottleneck = 4, OutputDim = 8 });
+        using var adamW = dino.ConfigureOptimizers(10);
+        Assert.IsInstanceOfType<AdamW>(adamW.Optimizer);
+    }
+
+    /// <summary>
+    /// Per-method rules live in the options' Validate (not in the CLI): with one view per image, every method either
+    /// refuses the options naming <c>Views</c> or computes its loss.
+    /// </summary>
+    [TestMethod]
+    public void EveryMethodValidatesItsViewCount()
+    {
+        foreach (var name in SslMethods.Names)
+        {
+            var options = MethodTrainingTests.Small(name) with { Views = 1 };
+            try
+            {
+                options.Validate();
+            }
+            catch (ArgumentOutOfRangeException e)
+            {
+                Assert.AreEqual(nameof(SslOptions.Views), e.ParamName, name);
+                continue;
+            }
+            using var model = SslModel.Create(options);
+            using var scope = NewDisposeScope();
+            Assert.IsTrue(double.IsFinite(model.Loss(MethodTrainingTests.Views(options, seed: 1)).Total.ToDouble()), name);
+        }
     }
 }

@@ -48,8 +48,8 @@ public sealed record ComparisonOptions
     /// <summary>Report folder (created; existing files with the same names are replaced).</summary>
     public string OutputFolder { get; init; } = "comparison";
 
-    /// <summary>Training and featurization device (default: the first CUDA device when there is one, else the CPU).</summary>
-    public Device Device { get; init; } = cuda.is_available() ? CUDA : CPU;
+    /// <summary>Training and featurization device (default <see cref="Devices.Auto"/>).</summary>
+    public Device Device { get; init; } = Devices.Auto;
 
     /// <summary>Training precision of every run (default <see cref="Precision.Auto"/>; see <see cref="PrecisionPolicy"/>).</summary>
     public Precision Precision { get; init; } = Precision.Auto;

@@ -1,11 +1,13 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using SimVae.Torch.Distributed;
+using SimVae.Distributed;
+using TorchSharp;
+using static TorchSharp.torch;
 
-namespace SimVae.Torch.Tests.Distributed;
+namespace SimVae.Tests.Distributed;
 
-/// <summary>c10d through Gloo on loopback, each rank a thread of this process (the collectives do not care).</summary>
+/// <summary>Gloo (libsimvae_gloo.so) on loopback, each rank a thread of this process (the collectives do not care).</summary>
 [TestClass]
 public sealed class ProcessGroupTests
 {
@@ -16,25 +18,31 @@ public sealed class ProcessGroupTests
         var results = Ranks.Run(3, group =>
         {
             int r = group.Rank;
-            using var sum = Tensor.FromArray(new float[] { r, 10 * r });
+            using var sum = torch.tensor(new float[] { r, 10 * r });
             group.AllReduce(sum);
-            using var max = Tensor.FromArray(new float[] { r });
+            using var mean = torch.tensor(new double[] { r, 3 });
+            group.AllReduce(mean, ReduceOp.Mean);
+            using var max = torch.tensor(new float[] { r });
             group.AllReduce(max, ReduceOp.Max);
-            using var broadcast = Tensor.FromArray(new float[] { 100 + r, 200 + r });
+            using var bf16 = torch.tensor(new float[] { 1.5f * r, 256 }).to(ScalarType.BFloat16);
+            group.AllReduce(bf16);
+            using var broadcast = torch.tensor(new float[] { 100 + r, 200 + r });
             group.Broadcast(broadcast, root: 2);
-            using var rows = Tensor.FromArray(new float[] { r, r }, [1, 2]);
+            using var rows = torch.tensor(new float[] { r, r }, [1, 2]);
             using var gathered = group.AllGather(rows);
-            var buckets = new[] { Tensor.FromArray(new float[] { r, 1 }), Tensor.FromArray(new float[] { 2 * r }, [1, 1]), Tensor.FromArray(new float[] { 3 }) };
+            var buckets = new[] { torch.tensor(new float[] { r, 1 }), torch.tensor(new float[] { 2 * r }, [1, 1]), torch.tensor(new float[] { 3 }) };
             group.AllReduceBuckets(buckets, bucketBytes: 8, scale: 0.5);
             group.Barrier();
             var texts = group.ExchangeText($"rank{r}");
-            return (sum.ToArray<float>(), max.Item<float>(), broadcast.ToArray<float>(), gathered.Shape, gathered.ToArray<float>(),
-                buckets.SelectMany(b => b.ToArray<float>()).ToArray(), texts);
+            return (Floats(sum), Doubles(mean), max.item<float>(), Floats(bf16.to(ScalarType.Float32)), Floats(broadcast), gathered.shape, Floats(gathered),
+                buckets.SelectMany(Floats).ToArray(), texts);
         });
-        foreach (var (sum, max, broadcast, shape, gathered, buckets, texts) in results)
+        foreach (var (sum, mean, max, bf16, broadcast, shape, gathered, buckets, texts) in results)
         {
             CollectionAssert.AreEqual(new float[] { 3, 30 }, sum);
+            CollectionAssert.AreEqual(new double[] { 1, 3 }, mean);
             Assert.AreEqual(2f, max);
+            CollectionAssert.AreEqual(new float[] { 4.5f, 768 }, bf16, "bfloat16 sums (exact in bf16)");
             CollectionAssert.AreEqual(new float[] { 102, 202 }, broadcast);
             CollectionAssert.AreEqual(new long[] { 3, 2 }, shape);
             CollectionAssert.AreEqual(new float[] { 0, 0, 1, 1, 2, 2 }, gathered);
@@ -55,27 +63,23 @@ public sealed class ProcessGroupTests
         var w = Enumerable.Range(0, world).Select(r => Enumerable.Range(0, world * n * world * n).Select(k => Math.Cos(0.9 * k - r)).ToArray()).ToArray();
         Tensor Loss(int r, Tensor z)
         {
-            using var weight = Tensor.FromArray(w[r], [world * n, world * n]);
-            using var zzt = z.MatMul(z.T());
-            using var t = Functional.Tanh(zzt);
-            using var weighted = t * weight;
-            return weighted.Sum();
+            using var weight = torch.tensor(w[r], [world * n, world * n]);
+            return (torch.tanh(z.matmul(z.T)) * weight).sum();
         }
         double Total(double[][] xs)
         {
-            using var scope = DisposeScope.Open();
-            var z = Tensor.Cat(xs.Select(v => Tensor.FromArray(v, [n, d])).ToArray());
-            return Enumerable.Range(0, world).Sum(r => Loss(r, z).Item<double>());
+            using var scope = torch.NewDisposeScope();
+            var z = torch.cat(xs.Select(v => torch.tensor(v, [n, d])).ToArray());
+            return Enumerable.Range(0, world).Sum(r => Loss(r, z).item<double>());
         }
 
         var analytic = Ranks.Run(world, group =>
         {
-            using var input = Tensor.FromArray(x[group.Rank], [n, d]).RequiresGrad_();
-            using var gathered = group.AllGather(input);
-            using var loss = Loss(group.Rank, gathered);
-            loss.Backward();
-            using var grad = input.Grad!;
-            return grad.ToArray<double>();
+            using var scope = torch.NewDisposeScope();
+            var input = torch.tensor(x[group.Rank], [n, d]).requires_grad_();
+            var gathered = group.AllGather(input);
+            Loss(group.Rank, gathered).backward();
+            return Doubles(input.grad!);
         });
 
         const double eps = 1e-6;
@@ -113,13 +117,37 @@ public sealed class ProcessGroupTests
 
     [TestMethod]
     [Timeout(60_000, CooperativeCancellation = true)]
+    public void ARankFailingDuringSetUpStopsTheOthersAtOnce()
+    {
+        // Rank 1 gives an interface that does not exist: Gloo cannot open its device, and rank 0, waiting for rank 1's
+        // address, stops with rank 1's reason instead of waiting out the 60 s timeout.
+        int port = Ranks.FreePort();
+        var errors = new Exception?[2];
+        var clock = Stopwatch.StartNew();
+        var threads = Enumerable.Range(0, 2).Select(r => new Thread(() =>
+        {
+            var options = Ranks.Options(port, r, 2, TimeSpan.FromSeconds(60));
+            try { ProcessGroup.Create(r == 1 ? options with { GlooInterface = "nosuchif0" } : options).Dispose(); }
+            catch (Exception e) { errors[r] = e; }
+        })).ToArray();
+        foreach (var t in threads) t.Start();
+        foreach (var t in threads) t.Join();
+        Assert.IsInstanceOfType<DistributedException>(errors[1]);
+        StringAssert.Contains(errors[1]!.Message, "nosuchif0");
+        Assert.IsInstanceOfType<DistributedException>(errors[0]);
+        StringAssert.Contains(errors[0]!.Message, "rank 1 failed during set-up");
+        Assert.IsTrue(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed}");
+    }
+
+    [TestMethod]
+    [Timeout(60_000, CooperativeCancellation = true)]
     public void AStuckRankMakesTheOthersFailWithinTheTimeoutNamingIt()
     {
         var timeout = TimeSpan.FromSeconds(3);
         var clock = new Stopwatch();
         var results = Ranks.Run(2, group =>
         {
-            using var t = Tensor.FromArray(new float[] { 1 });
+            using var t = torch.tensor(new float[] { 1 });
             group.AllReduce(t);
             if (group.Rank == 1)
             {
@@ -146,12 +174,27 @@ public sealed class ProcessGroupTests
     {
         var results = Ranks.Run(2, group =>
         {
-            using var rows = Tensor.Zeros(group.Rank + 1, 2);
+            using var rows = torch.zeros(group.Rank + 1, 2);
             try { group.AllGather(rows).Dispose(); return ""; }
             catch (DistributedException e) { return e.Message; }
         });
         StringAssert.Contains(results[0], "rank 1 contributes shape [2, 2] but this rank [1, 2]");
     }
+
+    [TestMethod]
+    public void IntegerTensorsAreRefusedByAllReduceWithAReason()
+    {
+        var results = Ranks.Run(2, group =>
+        {
+            using var ints = torch.tensor(new long[] { 1 });
+            return Assert.ThrowsExactly<ArgumentException>(() => group.AllReduce(ints)).Message;
+        });
+        StringAssert.Contains(results[0], "float32, float64 or bfloat16");
+    }
+
+    private static float[] Floats(Tensor t) => t.to(ScalarType.Float32).data<float>().ToArray();
+
+    private static double[] Doubles(Tensor t) => t.to(ScalarType.Float64).data<double>().ToArray();
 }
 
 /// <summary>Runs one process group per thread on a free loopback port.</summary>
@@ -167,7 +210,7 @@ internal static class Ranks
     public static ProcessGroupOptions Options(int port, int rank, int world, TimeSpan? timeout = null) => new()
     {
         WorldSize = world, Rank = rank, LocalRank = rank, LocalWorldSize = world, MasterPort = port,
-        Timeout = timeout ?? TimeSpan.FromSeconds(30), Backend = DistributedBackend.Gloo,
+        Timeout = timeout ?? TimeSpan.FromSeconds(30),
     };
 
     public static T[] Run<T>(int world, Func<ProcessGroup, T> body, TimeSpan? timeout = null)
