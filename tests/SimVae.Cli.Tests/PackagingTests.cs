@@ -304,10 +304,9 @@ public sealed class PackagingTests
             foreach (var (project, name) in new[] { ("src/SimVae.Cli", "SimVae.Cli"), ("samples/MLNet/FashionMLNet.Train", "FashionMLNet.Train") })
             {
                 var path = Path.Combine(Cli.RepoRoot, project);
-                var (code, output) = Processes.Run("nice", $"dotnet restore \"{path}\" -r {platform} --configfile \"{config}\" -p:ArtifactsPath=\"{artifacts}\" -nologo",
-                    Cli.RepoRoot, Step, environment);
-                Assert.AreEqual(0, code, $"restore {project} -r {platform}:\n{output}");
-                (code, output) = Processes.Run("nice", $"dotnet build \"{path}\" -c Release -r {platform} --no-restore --artifacts-path \"{artifacts}\" -nologo",
+                // As users run it: restore and build in one, so the restore sees the platform (a separate `dotnet restore -r`
+                // does not set RuntimeIdentifier, which picks the train sample's backend).
+                var (code, output) = Processes.Run("nice", $"dotnet build \"{path}\" -c Release -r {platform} --artifacts-path \"{artifacts}\" -p:RestoreConfigFile=\"{config}\" -nologo",
                     Cli.RepoRoot, Step, environment);
                 Assert.AreEqual(0, code, $"build {project} -r {platform}:\n{output}");
                 var bin = Path.Combine(artifacts, "bin", name, $"release_{platform}");
