@@ -44,7 +44,7 @@ public sealed class PackagingTests
         // The README's command, into a folder of its own: it must pack every package, the ML.NET adapter included.
         // The platform-specific tool packages are built by the pack itself (SimVae.Cli.csproj's BuildPlatformTools).
         var (code, output) = Processes.Run("nice", $"dotnet pack SimVae.MLNet.sln -c {Cli.Configuration} --no-build --no-restore -o \"{feed}\" -nologo",
-            Cli.RepoRoot, TimeSpan.FromSeconds(400));
+            Cli.RepoRoot, TimeSpan.FromSeconds(540));
         Assert.AreEqual(0, code, $"dotnet pack SimVae.MLNet.sln:\n{output}");
     }
 
@@ -292,7 +292,7 @@ public sealed class PackagingTests
     }
 
     [TestMethod]
-    [Timeout(600_000, CooperativeCancellation = true)]
+    [Timeout(900_000, CooperativeCancellation = true)]
     public void TheToolAndTheTrainSampleBuildForWindowsAndMacOS()
     {
         // Built, not run (no Windows or macOS here). Into a folder of their own (--artifacts-path), so this repository's
@@ -307,7 +307,7 @@ public sealed class PackagingTests
                 // As users run it: restore and build in one, so the restore sees the platform (a separate `dotnet restore -r`
                 // does not set RuntimeIdentifier, which picks the train sample's backend).
                 var (code, output) = Processes.Run("nice", $"dotnet build \"{path}\" -c Release -r {platform} --artifacts-path \"{artifacts}\" -p:RestoreConfigFile=\"{config}\" -nologo",
-                    Cli.RepoRoot, Step, environment);
+                    Cli.RepoRoot, TimeSpan.FromSeconds(300), environment);
                 Assert.AreEqual(0, code, $"build {project} -r {platform}:\n{output}");
                 var bin = Path.Combine(artifacts, "bin", name, $"release_{platform}");
                 foreach (var file in new[] { name + ".dll", libtorch, library })
