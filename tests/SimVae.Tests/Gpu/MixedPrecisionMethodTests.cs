@@ -1,16 +1,17 @@
+using SimVae.Engine;
 using SimVae.Losses;
 using SimVae.Methods;
 using SimVae.Tests.Featurization;
-using SimVae.Torch;
-using SimVae.Torch.Optim;
 using SimVae.Training;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace SimVae.Tests.Gpu;
 
 /// <summary>
-/// The methods under mixed precision, on the CPU (bfloat16 CPU autocast goes through the same dispatcher path as
-/// CUDA autocast): the networks run in bfloat16, the loss and its terms come out float32, gradients reach the
-/// float32 parameters, and without autocast nothing changes.
+/// The methods under mixed precision, on the CPU (the bf16 region is the same code on CUDA): the networks run in
+/// bfloat16, the loss and its terms come out float32, gradients reach the float32 parameters, and without a region
+/// nothing changes.
 /// </summary>
 [TestClass]
 public class MixedPrecisionMethodTests
@@ -20,36 +21,36 @@ public class MixedPrecisionMethodTests
     private static Tensor Views(SslOptions o, int seed)
     {
         TorchRuntime.ManualSeed((ulong)seed);
-        return Tensor.Rand([(long)o.Views * o.BatchImages, o.Channels, o.Height, o.Width]);
+        return rand((long)o.Views * o.BatchImages, o.Channels, o.Height, o.Width);
     }
 
     [TestMethod]
     [DynamicData(nameof(Methods))]
-    public void LossIsFloat32UnderAutocastAndCloseToTheFloat32Loss(string method)
+    public void LossIsFloat32InABFloat16RegionAndCloseToTheFloat32Loss(string method)
     {
         using var model = TinyModels.Create(method);
-        model.Train();
+        model.train();
         using var views = Views(model.Options, 3);
         double reference, mixed;
-        using (DisposeScope.Open())
+        using (NewDisposeScope())
         {
             TorchRuntime.ManualSeed(9);
             var loss = model.Loss(views);
-            Assert.AreEqual(ScalarType.Float32, loss.Total.DType);
+            Assert.AreEqual(ScalarType.Float32, loss.Total.dtype);
             reference = loss.Total.ToDouble();
         }
-        using (DisposeScope.Open())
+        using (NewDisposeScope())
         {
             TorchRuntime.ManualSeed(9);
             LossTerms loss;
-            using (Autocast.Enable(ScalarType.BFloat16, DeviceType.Cpu)) loss = model.Loss(views);
-            Assert.AreEqual(ScalarType.Float32, loss.Total.DType, "the loss is computed in float32");
-            foreach (var (name, term) in loss.Terms) Assert.AreEqual(ScalarType.Float32, term.DType, name);
+            using (MixedPrecision.Enable(Precision.BFloat16)) loss = model.Loss(views);
+            Assert.AreEqual(ScalarType.Float32, loss.Total.dtype, "the loss is computed in float32");
+            foreach (var (name, term) in loss.Terms) Assert.AreEqual(ScalarType.Float32, term.dtype, name);
             mixed = loss.Total.ToDouble();
         }
         Assert.IsTrue(double.IsFinite(mixed));
         Assert.AreEqual(reference, mixed, 0.05 * Math.Max(1, Math.Abs(reference)), $"{method}: bf16 networks, float32 loss");
-        Assert.IsFalse(Autocast.IsAnyEnabled);
+        Assert.IsFalse(MixedPrecision.IsActive);
     }
 
     [TestMethod]
@@ -57,63 +58,59 @@ public class MixedPrecisionMethodTests
     {
         using var model = (SimVaeModel)TinyModels.Create("simvae");
         using var images = Views(model.Options, 4);
-        using (Autocast.Enable(ScalarType.BFloat16, DeviceType.Cpu))
-        {
-            var (mean, logVar) = model.Posterior(images);
-            using (mean)
-            using (logVar)
-                Assert.AreEqual(ScalarType.BFloat16, mean.DType);
-        }
+        using var scope = NewDisposeScope();
+        using (MixedPrecision.Enable(Precision.BFloat16))
+            Assert.AreEqual(ScalarType.BFloat16, model.Posterior(images).Mean.dtype);
+        Assert.AreEqual(ScalarType.Float32, model.Posterior(images).Mean.dtype, "outside the region");
     }
 
     [TestMethod]
     [DynamicData(nameof(Methods))]
-    public void TrainingStepsUnderAutocastKeepParametersAndGradientsFloat32(string method)
+    public void TrainingStepsInABFloat16RegionKeepParametersAndGradientsFloat32(string method)
     {
         using var model = TinyModels.Create(method);
-        model.Train();
-        using var opt = new Adam(model.Parameters(), 1e-3);
+        model.train();
+        using var optimizer = model.ConfigureOptimizers(3);
         for (int step = 0; step < 3; step++)
         {
-            using var scope = DisposeScope.Open();
+            using var scope = NewDisposeScope();
             var views = Views(model.Options, 10 + step);
             LossTerms loss;
-            using (Autocast.Enable(ScalarType.BFloat16, DeviceType.Cpu)) loss = model.Loss(views);
-            opt.ZeroGrad();
-            loss.Total.Backward();
-            foreach (var p in model.Parameters())
+            using (MixedPrecision.Enable(Precision.BFloat16)) loss = model.Loss(views);
+            optimizer.ZeroGrad();
+            loss.Total.backward();
+            foreach (var p in model.parameters())
             {
-                using var g = p.Grad;
-                if (g is null) continue;
-                Assert.AreEqual(ScalarType.Float32, g.DType);
-                Assert.IsTrue(double.IsFinite(g.Abs().Sum().ToDouble()), "finite gradients");
+                if (p.grad is not { } g) continue;
+                Assert.AreEqual(ScalarType.Float32, g.dtype);
+                Assert.IsTrue(double.IsFinite(g.abs().sum().ToDouble()), "finite gradients");
             }
-            opt.Step();
+            optimizer.Step();
         }
-        foreach (var p in model.Parameters()) Assert.AreEqual(ScalarType.Float32, p.DType);
+        foreach (var p in model.parameters()) Assert.AreEqual(ScalarType.Float32, p.dtype);
     }
 }
 
-/// <summary>The trainer's mixed-precision switch (CPU bfloat16 here; the same code path opens a CUDA region on a GPU).</summary>
+/// <summary>The trainer's precision switch (CPU bfloat16 here; the same code opens the region on a GPU).</summary>
 [TestClass]
 public class MixedPrecisionTrainerTests
 {
     [TestMethod]
-    public void TrainerTrainsUnderBFloat16AndLeavesAutocastOff()
+    public void TrainerTrainsInBFloat16AndLeavesTheRegionClosed()
     {
         var data = TinyModels.Data(64);
         var losses = new List<double>();
         var trainer = new Trainer(new TrainerOptions
         {
-            MaxSteps = 12, Device = Device.Cpu, LogEvery = 4, Prefetch = 0, Seed = 3, Precision = Precision.BFloat16,
+            MaxSteps = 12, Device = CPU, LogEvery = 4, Prefetch = 0, Seed = 3, Precision = Precision.BFloat16,
         });
         trainer.Progress += p => losses.Add(p.Losses["loss"]);
         using var model = trainer.CreateModel(TinyModels.Options("simvae"));
         trainer.Train(model, data);
         Assert.AreEqual(3, losses.Count);
         Assert.IsTrue(losses.All(double.IsFinite), string.Join(", ", losses));
-        foreach (var p in model.Parameters()) Assert.AreEqual(ScalarType.Float32, p.DType);
-        Assert.IsFalse(Autocast.IsAnyEnabled);
+        foreach (var p in model.parameters()) Assert.AreEqual(ScalarType.Float32, p.dtype);
+        Assert.IsFalse(MixedPrecision.IsActive);
     }
 
     [TestMethod]
@@ -121,8 +118,8 @@ public class MixedPrecisionTrainerTests
     {
         var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new Trainer(new TrainerOptions { Precision = (Precision)42 }));
         StringAssert.Contains(e.Message, "Precision must be one of");
-        var trainer = new Trainer(new TrainerOptions { Device = Device.Cpu });
-        Assert.AreEqual(PrecisionPolicy.Resolve(Precision.Auto, Device.Cpu), trainer.Precision);
+        var trainer = new Trainer(new TrainerOptions { Device = CPU });
+        Assert.AreEqual(PrecisionPolicy.Resolve(Precision.Auto, CPU), trainer.Precision);
         Assert.AreNotEqual(Precision.Auto, trainer.Precision);
     }
 
@@ -135,7 +132,7 @@ public class MixedPrecisionTrainerTests
         {
             Trainer Make(Precision precision, long steps) => new(new TrainerOptions
             {
-                MaxSteps = steps, Device = Device.Cpu, LogEvery = 1, Prefetch = 0, Seed = 4, CheckpointPath = path, Precision = precision,
+                MaxSteps = steps, Device = CPU, LogEvery = 1, Prefetch = 0, Seed = 4, CheckpointPath = path, Precision = precision,
             });
             using (var model = Make(Precision.BFloat16Emulated, 2).CreateModel(TinyModels.Options("simvae")))
                 Make(Precision.BFloat16Emulated, 2).Train(model, data);
@@ -159,10 +156,10 @@ public class MixedPrecisionTrainerTests
         var data = TinyModels.Data(64);
         double LastLoss(Precision precision)
         {
-            var trainer = new Trainer(new TrainerOptions { MaxSteps = 8, Device = Device.Cpu, LogEvery = 8, Prefetch = 0, Seed = 5, Precision = precision });
+            var trainer = new Trainer(new TrainerOptions { MaxSteps = 8, Device = CPU, LogEvery = 8, Prefetch = 0, Seed = 5, Precision = precision });
             using var model = trainer.CreateModel(TinyModels.Options("simvae"));
             var loss = trainer.Train(model, data)["loss"];
-            Assert.IsFalse(BFloat16Emulation.IsActive);
+            Assert.IsFalse(MixedPrecision.IsActive);
             return loss;
         }
         double fp32 = LastLoss(Precision.Float32), bf16 = LastLoss(Precision.BFloat16), emulated = LastLoss(Precision.BFloat16Emulated);
