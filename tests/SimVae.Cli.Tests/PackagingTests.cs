@@ -4,17 +4,19 @@ using System.Text.Json;
 using SimVae.Bundles;
 using SimVae.Data;
 using SimVae.Featurization;
+using SimVae.Engine;
 using SimVae.Methods;
-using SimVae.Torch;
 
 namespace SimVae.Cli.Tests;
 
 /// <summary>
-/// The packages as users meet them: `dotnet pack` the core (SimVae + SimVae.Torch), the ML.NET adapter and the tool into a
-/// local folder feed, then (1) a fresh console project in a temporary folder references SimVae from that feed and
-/// featurizes images with a bundle, (2) the tool is installed from the feed and runs, and (3) the ML.NET samples build
-/// against the feed, train from an image folder and consume the saved model without SimVae. Packing reuses this configuration's build
-/// (--no-build); restores use an empty package cache so the packages just built are the ones used.
+/// The packages as users meet them: `dotnet pack` the core (SimVae, depending on TorchSharp only), the ML.NET adapter and
+/// the tool (one package per platform, each with its CPU libtorch) into a local folder feed, then (1) a fresh console
+/// project in a temporary folder references SimVae and libtorch-cpu-linux-x64 from that feed and this machine's package
+/// cache and featurizes images with a bundle, (2) the tool is installed from the feed and runs, (3) the ML.NET samples
+/// build against the feed, train from an image folder and consume the saved model without SimVae, and (4) the tool and
+/// the ML.NET train sample build for win-x64 and osx-arm64. Packing reuses this configuration's build (--no-build);
+/// restores use an empty package cache so the packages just built are the ones used.
 /// </summary>
 [TestClass]
 public sealed class PackagingTests
@@ -23,6 +25,12 @@ public sealed class PackagingTests
     private static TempFolder folder = null!;
     private static string feed = null!;
     private static Dictionary<string, string> environment = null!;
+    private static string packageCache = null!;
+
+    /// <summary>nuget.org's limit on the size of a package.</summary>
+    private const long NuGetOrgLimit = 250L * 1024 * 1024;
+
+    private static readonly string[] Platforms = ["linux-x64", "win-x64", "osx-arm64"];
 
     [ClassInitialize]
     public static void Pack(TestContext _)
@@ -30,9 +38,13 @@ public sealed class PackagingTests
         folder = new TempFolder();
         feed = Directory.CreateDirectory(folder.File("feed")).FullName;
         environment = new Dictionary<string, string> { ["NUGET_PACKAGES"] = Directory.CreateDirectory(folder.File("packages")).FullName };
+        // This machine's package cache serves as a source for everything but SimVae (no download of libtorch per run).
+        packageCache = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } set ? set
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
         // The README's command, into a folder of its own: it must pack every package, the ML.NET adapter included.
-        var (code, output) = Processes.Run("dotnet", $"pack SimVae.MLNet.sln -c {Cli.Configuration} --no-build --no-restore -o \"{feed}\" -nologo",
-            Cli.RepoRoot, Step);
+        // The platform-specific tool packages are built by the pack itself (SimVae.Cli.csproj's BuildPlatformTools).
+        var (code, output) = Processes.Run("nice", $"dotnet pack SimVae.MLNet.sln -c {Cli.Configuration} --no-build --no-restore -o \"{feed}\" -nologo",
+            Cli.RepoRoot, TimeSpan.FromSeconds(540));
         Assert.AreEqual(0, code, $"dotnet pack SimVae.MLNet.sln:\n{output}");
     }
 
@@ -44,39 +56,100 @@ public sealed class PackagingTests
         ?? throw new AssertFailedException($"no {id} package in {feed}: {string.Join(", ", Directory.GetFiles(feed).Select(Path.GetFileName))}");
 
     [TestMethod]
-    public void PackagesCarryTheNativeLibraryAndMetadata()
+    public void PackagesDependOnTorchSharpOnlyAndTheToolCarriesLibtorchPerPlatform()
     {
         var v = typeof(ModelBundle).Assembly.GetName().Version!;
-        CollectionAssert.AreEquivalent(new[] { "SimVae", "SimVae.Cli", "SimVae.MLNet", "SimVae.Torch" }.Select(id => $"{id}.{v.Major}.{v.Minor}.{v.Build}.nupkg").ToArray(),
+        var version = $"{v.Major}.{v.Minor}.{v.Build}";
+        CollectionAssert.AreEquivalent(new[] { "SimVae", "SimVae.Cli", "SimVae.MLNet" }.Concat(Platforms.Select(p => $"SimVae.Cli.{p}"))
+                .Select(id => $"{id}.{version}.nupkg").ToArray(),
             Directory.GetFiles(feed, "*.nupkg").Select(Path.GetFileName).ToArray(), "the solution packs every package and nothing else");
-        using (var torch = ZipFile.OpenRead(Package("SimVae.Torch")))
+        using (var core = ZipFile.OpenRead(Package("SimVae")))
         {
-            var names = torch.Entries.Select(e => e.FullName).ToList();
-            CollectionAssert.Contains(names, "runtimes/linux-x64/native/libsimvae_native.so");
-            CollectionAssert.Contains(names, "lib/net10.0/SimVae.Torch.dll");
-            CollectionAssert.Contains(names, "lib/net10.0/SimVae.Torch.xml");
+            var names = core.Entries.Select(e => e.FullName).ToList();
+            CollectionAssert.Contains(names, "lib/net10.0/SimVae.dll");
+            CollectionAssert.Contains(names, "lib/net10.0/SimVae.xml");
+            CollectionAssert.Contains(names, "buildTransitive/SimVae.targets");
+            CollectionAssert.Contains(names, "buildTransitive/WeakenGlibcxx.cs");
             CollectionAssert.Contains(names, "README.md");
-            var nuspec = Read(torch, torch.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal)));
+            Assert.IsFalse(names.Any(n => n.Contains("torch", StringComparison.OrdinalIgnoreCase) && n.StartsWith("runtimes/", StringComparison.Ordinal)),
+                "no libtorch or TorchSharp library of its own:\n" + string.Join("\n", names));
+            var nuspec = Read(core, core.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal)));
+            StringAssert.Contains(nuspec, "<dependency id=\"TorchSharp\"");
+            Assert.IsFalse(nuspec.Contains("libtorch-", StringComparison.Ordinal) || nuspec.Contains("TorchSharp-", StringComparison.Ordinal),
+                "the backend is the application's choice:\n" + nuspec);
             StringAssert.Contains(nuspec, "<license type=\"expression\">MIT</license>");
             StringAssert.Contains(nuspec, "<readme>README.md</readme>");
             StringAssert.Contains(nuspec, "<repository type=\"git\"");
-            StringAssert.Contains(nuspec, "libtorch");
-        }
-        using (var core = ZipFile.OpenRead(Package("SimVae")))
-        {
-            var nuspec = Read(core, core.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal)));
-            StringAssert.Contains(nuspec, "<dependency id=\"SimVae.Torch\"");
             StringAssert.Contains(nuspec, "<tags>");
+        }
+        using (var adapter = ZipFile.OpenRead(Package("SimVae.MLNet")))
+        {
+            var nuspec = Read(adapter, adapter.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal)));
+            StringAssert.Contains(nuspec, "<dependency id=\"SimVae\"");
+            Assert.IsFalse(nuspec.Contains("libtorch-", StringComparison.Ordinal), nuspec);
         }
         using (var tool = ZipFile.OpenRead(Package("SimVae.Cli")))
         {
-            var names = tool.Entries.Select(e => e.FullName).ToList();
-            CollectionAssert.Contains(names, "tools/net10.0/any/DotnetToolSettings.xml");
-            CollectionAssert.Contains(names, "tools/net10.0/any/SimVae.Cli.dll");
-            Assert.IsTrue(names.Any(n => n.StartsWith("tools/net10.0/any/", StringComparison.Ordinal) && n.EndsWith("libsimvae_native.so", StringComparison.Ordinal)),
-                string.Join("\n", names));
-            StringAssert.Contains(Read(tool, tool.GetEntry("tools/net10.0/any/DotnetToolSettings.xml")!), "Command Name=\"simvae\"");
+            // The package `dotnet tool install SimVae.Cli` finds: it names the package for each platform.
+            var settings = Read(tool, tool.GetEntry("tools/any/any/DotnetToolSettings.xml")!);
+            StringAssert.Contains(settings, "Command Name=\"simvae\"");
+            foreach (var platform in Platforms)
+                StringAssert.Contains(settings, $"RuntimeIdentifier=\"{platform}\" Id=\"SimVae.Cli.{platform}\"");
         }
+        var libtorch = new Dictionary<string, string> { ["linux-x64"] = "libtorch_cpu.so", ["win-x64"] = "torch_cpu.dll", ["osx-arm64"] = "libtorch_cpu.dylib" };
+        var sizes = new List<string>();
+        foreach (var platform in Platforms)
+        {
+            var path = Directory.GetFiles(feed, $"SimVae.Cli.{platform}.{version}.nupkg").Single();
+            var size = new FileInfo(path).Length;
+            sizes.Add($"{Path.GetFileName(path)}: {size / 1e6:F1} MB");
+            Assert.IsTrue(size < NuGetOrgLimit, $"{path} is {size} bytes: over nuget.org's 250 MB");
+            using var tool = ZipFile.OpenRead(path);
+            var names = tool.Entries.Select(e => e.FullName).ToList();
+            var root = $"tools/net10.0/{platform}/";
+            CollectionAssert.Contains(names, root + "SimVae.Cli.dll");
+            CollectionAssert.Contains(names, root + libtorch[platform], $"{platform}'s tool carries its libtorch");
+            Assert.IsFalse(libtorch.Where(l => l.Key != platform).Any(l => names.Contains(root + l.Value)), $"{platform}'s tool carries no other platform's libtorch");
+        }
+        Console.WriteLine(string.Join("\n", sizes));
+
+        // The Linux tool's libLibTorchSharp.so is weakened whatever the packing machine (it runs on users' machines).
+        using (var linux = ZipFile.OpenRead(Directory.GetFiles(feed, $"SimVae.Cli.linux-x64.{version}.nupkg").Single()))
+        {
+            using var stream = new MemoryStream();
+            using (var entry = linux.GetEntry("tools/net10.0/linux-x64/libLibTorchSharp.so")!.Open()) entry.CopyTo(stream);
+            var packed = stream.ToArray();
+            var original = File.ReadAllBytes(Path.Combine(packageCache, "torchsharp", TorchSharpVersion, "runtimes", "linux-x64", "native", "libLibTorchSharp.so"));
+            var differences = Enumerable.Range(0, packed.Length).Where(i => packed[i] != original[i]).ToList();
+            Assert.AreEqual(1, differences.Count, "one flag byte differs from TorchSharp's file");
+            Assert.AreEqual(original[differences[0]] | 2, packed[differences[0]], "VER_FLG_WEAK");
+        }
+    }
+
+    private static string TorchSharpVersion
+    {
+        get
+        {
+            var v = typeof(TorchSharp.torch).Assembly.GetName().Version!;
+            return $"{v.Major}.{v.Minor}.{v.Build}";
+        }
+    }
+
+    /// <summary>A nuget.config: SimVae* from the feed, everything else from this machine's package cache.</summary>
+    private static string FeedAndCacheConfig(string name)
+    {
+        var config = folder.File(name);
+        File.WriteAllText(config, $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources><clear /><add key="feed" value="{feed}" /><add key="cache" value="{packageCache}" /></packageSources>
+              <packageSourceMapping>
+                <packageSource key="feed"><package pattern="SimVae*" /></packageSource>
+                <packageSource key="cache"><package pattern="*" /></packageSource>
+              </packageSourceMapping>
+            </configuration>
+            """);
+        return config;
     }
 
     [TestMethod]
@@ -94,20 +167,7 @@ public sealed class PackagingTests
             expected = featurizer.Transform(images);
 
         var consumer = Directory.CreateDirectory(folder.File("consumer")).FullName;
-        File.WriteAllText(Path.Combine(consumer, "nuget.config"), $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <packageSources>
-                <clear />
-                <add key="local" value="{feed}" />
-                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
-              </packageSources>
-              <packageSourceMapping>
-                <packageSource key="local"><package pattern="SimVae" /><package pattern="SimVae.*" /></packageSource>
-                <packageSource key="nuget.org"><package pattern="*" /></packageSource>
-              </packageSourceMapping>
-            </configuration>
-            """);
+        File.Copy(FeedAndCacheConfig("consumer.nuget.config"), Path.Combine(consumer, "nuget.config"));
         var version = typeof(ModelBundle).Assembly.GetName().Version!;
         File.WriteAllText(Path.Combine(consumer, "Consumer.csproj"), $"""
             <Project Sdk="Microsoft.NET.Sdk">
@@ -119,6 +179,7 @@ public sealed class PackagingTests
               </PropertyGroup>
               <ItemGroup>
                 <PackageReference Include="SimVae" Version="{version.Major}.{version.Minor}.{version.Build}" />
+                <PackageReference Include="libtorch-cpu-linux-x64" Version="2.10.0" />
               </ItemGroup>
             </Project>
             """);
@@ -143,8 +204,13 @@ public sealed class PackagingTests
         // Same model and images; only the thread count may differ between the processes (last-bit rounding).
         for (int i = 0; i < values.Length; i++)
             Assert.AreEqual(expected.Values[i], values[i], 1e-5 + 1e-4 * Math.Abs(expected.Values[i]), $"feature {i}: the packaged library gives the same features");
-        Assert.IsTrue(File.Exists(Path.Combine(consumer, "bin", "Release", "net10.0", "runtimes", "linux-x64", "native", "libsimvae_native.so")),
-            "the native library comes from the package's runtimes folder");
+        // The SimVae package's build step weakened the output's copy of TorchSharp's library (on this Debian 12: libstdc++
+        // without GLIBCXX_3.4.32), never the package cache's.
+        var output = File.ReadAllBytes(Path.Combine(consumer, "bin", "Release", "net10.0", "runtimes", "linux-x64", "native", "libLibTorchSharp.so"));
+        var cached = File.ReadAllBytes(Path.Combine(environment["NUGET_PACKAGES"], "torchsharp", TorchSharpVersion, "runtimes", "linux-x64", "native", "libLibTorchSharp.so"));
+        var original = File.ReadAllBytes(Path.Combine(packageCache, "torchsharp", TorchSharpVersion, "runtimes", "linux-x64", "native", "libLibTorchSharp.so"));
+        CollectionAssert.AreEqual(original, cached, "the package cache's file is as TorchSharp ships it");
+        Assert.AreEqual(1, Enumerable.Range(0, output.Length).Count(i => output[i] != original[i]), "the output's copy is weakened (one flag byte)");
     }
 
     [TestMethod]
@@ -156,6 +222,8 @@ public sealed class PackagingTests
             <?xml version="1.0" encoding="utf-8"?>
             <configuration><packageSources><clear /><add key="local" value="{feed}" /></packageSources></configuration>
             """);
+        // SimVae.Cli names SimVae.Cli.linux-x64 for this machine: the feed's package with the tool and its libtorch, nothing
+        // from nuget.org, no libtorch on the machine.
         var tools = folder.File("tools");
         var (code, output) = Processes.Run("dotnet", $"tool install SimVae.Cli --tool-path \"{tools}\" --configfile \"{config}\"", folder.Path, Step, environment);
         Assert.AreEqual(0, code, output);
@@ -166,6 +234,9 @@ public sealed class PackagingTests
         Assert.AreEqual(0, code, output);
         using var json = JsonDocument.Parse(output);
         Assert.AreEqual(TorchRuntime.TorchVersion, json.RootElement.GetProperty("runtime").GetProperty("libtorch").GetString());
+        var installed = Directory.GetFiles(Path.Combine(tools, ".store"), "libtorch_cpu.so", SearchOption.AllDirectories);
+        Assert.AreEqual(1, installed.Length, "the installed tool carries its libtorch");
+        StringAssert.Contains(installed[0], "simvae.cli.linux-x64");
     }
 
     [TestMethod]
@@ -186,25 +257,13 @@ public sealed class PackagingTests
         Assert.AreEqual(0, Cli.Run("export-images", "--dataset", "fashion-mnist", "--split", "test", "--limit", "200", "--output", Path.Combine(images, "test"), "--quiet").ExitCode);
 
         // The samples restore SimVae.MLNet from the feed and everything else from this machine's package cache, into a fresh cache.
-        var cache = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } set ? set : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-        var config = folder.File("samples.nuget.config");
-        File.WriteAllText(config, $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <packageSources><clear /><add key="feed" value="{feed}" /><add key="cache" value="{cache}" /></packageSources>
-              <packageSourceMapping>
-                <packageSource key="feed"><package pattern="SimVae*" /></packageSource>
-                <packageSource key="cache"><package pattern="*" /></packageSource>
-              </packageSourceMapping>
-            </configuration>
-            """);
-        var samples = new Dictionary<string, string> { ["NUGET_PACKAGES"] = Directory.CreateDirectory(folder.File("sample-packages")).FullName };
+        var config = FeedAndCacheConfig("samples.nuget.config");
         string Build(string project)
         {
             var path = Path.Combine(Cli.RepoRoot, "samples", "MLNet", project);
-            var (code, output) = Processes.Run("dotnet", $"restore \"{path}\" --configfile \"{config}\" -nologo", Cli.RepoRoot, Step, samples);
+            var (code, output) = Processes.Run("dotnet", $"restore \"{path}\" --configfile \"{config}\" -nologo", Cli.RepoRoot, Step, environment);
             Assert.AreEqual(0, code, $"restore {project}:\n{output}");
-            (code, output) = Processes.Run("dotnet", $"build \"{path}\" -c Release --no-restore -nologo", Cli.RepoRoot, Step, samples);
+            (code, output) = Processes.Run("dotnet", $"build \"{path}\" -c Release --no-restore -nologo", Cli.RepoRoot, Step, environment);
             Assert.AreEqual(0, code, $"build {project}:\n{output}");
             return Path.Combine(path, "bin", "Release", "net10.0", project + ".dll");
         }
@@ -230,6 +289,32 @@ public sealed class PackagingTests
         for (int i = 0; i < expected.Length; i++)
             Assert.AreEqual(expected[i], actual[i], 1e-4, $"feature {i}: the consumer's loaded model and the training process agree");
         StringAssert.Contains(consumed, first[(first.IndexOf(": predicted '", StringComparison.Ordinal) + 2)..first.IndexOf("' (", StringComparison.Ordinal)], "same prediction");
+    }
+
+    [TestMethod]
+    [Timeout(900_000, CooperativeCancellation = true)]
+    public void TheToolAndTheTrainSampleBuildForWindowsAndMacOS()
+    {
+        // Built, not run (no Windows or macOS here). Into a folder of their own (--artifacts-path), so this repository's
+        // bin/ and obj/ (and their restores) stay as the other tests use them.
+        var config = FeedAndCacheConfig("platforms.nuget.config");
+        var artifacts = folder.File("platforms");
+        foreach (var (platform, libtorch, library) in new[] { ("win-x64", "torch_cpu.dll", "LibTorchSharp.dll"), ("osx-arm64", "libtorch_cpu.dylib", "libLibTorchSharp.dylib") })
+        {
+            foreach (var (project, name) in new[] { ("src/SimVae.Cli", "SimVae.Cli"), ("samples/MLNet/FashionMLNet.Train", "FashionMLNet.Train") })
+            {
+                var path = Path.Combine(Cli.RepoRoot, project);
+                // As users run it: restore and build in one, so the restore sees the platform (a separate `dotnet restore -r`
+                // does not set RuntimeIdentifier, which picks the train sample's backend).
+                var (code, output) = Processes.Run("nice", $"dotnet build \"{path}\" -c Release -r {platform} --artifacts-path \"{artifacts}\" -p:RestoreConfigFile=\"{config}\" -nologo",
+                    Cli.RepoRoot, TimeSpan.FromSeconds(300), environment);
+                Assert.AreEqual(0, code, $"build {project} -r {platform}:\n{output}");
+                var bin = Path.Combine(artifacts, "bin", name, $"release_{platform}");
+                foreach (var file in new[] { name + ".dll", libtorch, library })
+                    Assert.IsTrue(File.Exists(Path.Combine(bin, file)), $"{project} -r {platform}: {file} in {bin}: {string.Join(", ", Directory.GetFiles(bin).Select(Path.GetFileName))}");
+                Assert.IsFalse(File.Exists(Path.Combine(bin, "libtorch_cpu.so")), $"no Linux libtorch in a {platform} build");
+            }
+        }
     }
 
     private static string Read(ZipArchive archive, ZipArchiveEntry entry)
