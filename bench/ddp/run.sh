@@ -5,6 +5,7 @@
 # time each step spends in the gradient all-reduce, for several bucket sizes. Prints, last:
 #   RESULT ddp world=2 views_per_s_1proc=… views_per_s_2proc=… allreduce_ms_per_step=… overhead_pct=… bucket_kb=…
 # overhead_pct = all-reduce time / step time of the 2-worker run (default bucket size).
+# Collectives: Gloo through native/ (libsimvae_gloo.so), CPU only.
 # Environment (defaults in brackets): STEPS [40] timed steps after WARMUP [10]; THREADS [all processors]; BUCKETS_KB [256 1024 65536].
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

@@ -2,9 +2,11 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
-using SimVae.Torch;
-using SimVae.Torch.Distributed;
+using System.Runtime.InteropServices;
+using SimVae.Distributed;
+using SimVae.Engine;
 using SimVae.Training;
+using TorchSharp;
 
 namespace SimVae.Cli;
 
@@ -13,10 +15,18 @@ namespace SimVae.Cli;
 /// worker processes on this machine (the CPU threads split between them), <c>--nnodes</c>/<c>--node-rank</c>/
 /// <c>--master-addr</c>/<c>--master-port</c> make this machine one of several. A process that finds torchrun's
 /// variables (<c>WORLD_SIZE</c>, <c>RANK</c>, …) in its environment is a worker: it joins the run and trains its shard.
+/// Workers started here die with the launcher (Linux's parent-death signal), and when one fails the others are
+/// stopped after a short grace (time to report the rank at fault themselves).
 /// </summary>
-internal sealed class DistributedLaunch
+internal sealed partial class DistributedLaunch
 {
-    private readonly Option<int> nprocPerNode = new("--nproc-per-node") { Description = "Worker processes on this machine (data-parallel; --batch-size is the global batch, split between all workers)", DefaultValueFactory = _ => 1 };
+    /// <summary>Set in the workers' environment: the launcher's process id (they ask to be killed when it dies).</summary>
+    internal const string LauncherVariable = "SIMVAE_LAUNCHER_PID";
+
+    /// <summary>How long the other workers may take to stop by themselves after one failed, before they are killed.</summary>
+    private static readonly TimeSpan FailureGrace = TimeSpan.FromSeconds(10);
+
+    private readonly Option<int> nprocPerNode = new("--nproc-per-node") { Description = "Worker processes on this machine, at most one per processor (data-parallel on CPUs; --batch-size is the global batch, split between all workers)", DefaultValueFactory = _ => 1 };
     private readonly Option<int> nnodes = new("--nnodes") { Description = "Machines in the run", DefaultValueFactory = _ => 1 };
     private readonly Option<int> nodeRank = new("--node-rank") { Description = "This machine's index, 0 … nnodes − 1 (machine 0 hosts the rendezvous)", DefaultValueFactory = _ => 0 };
     private readonly Option<string> masterAddr = new("--master-addr") { Description = "Address of machine 0 (torchrun's MASTER_ADDR)", DefaultValueFactory = _ => "127.0.0.1" };
@@ -41,6 +51,7 @@ internal sealed class DistributedLaunch
             throw CliException.Usage(e.Message);
         }
         if (group is null) return null;
+        DieWithLauncher();
         return new DataParallelOptions
         {
             ProcessGroup = group with { Timeout = TimeSpan.FromSeconds(Checked(r, timeout, 1, int.MaxValue)) },
@@ -55,13 +66,15 @@ internal sealed class DistributedLaunch
     /// </summary>
     public int? LaunchIfAsked(ParseResult r, CliOutput output)
     {
-        int perNode = Checked(r, nprocPerNode, 1, 1024), nodes = Checked(r, nnodes, 1, 65536);
+        int perNode = Checked(r, nprocPerNode, 1, MaxWorkersPerNode), nodes = Checked(r, nnodes, 1, 65536);
         int node = Checked(r, nodeRank, 0, nodes - 1), port = Checked(r, masterPort, 1, 65535);
         if (Environment.GetEnvironmentVariable("WORLD_SIZE") is { Length: > 0 } || perNode * nodes == 1) return null;
+        int world = perNode * nodes;
+        CheckBeforeSpawning(r, world);
         int threads = Math.Max(1, (r.GetValue<int?>("--threads") ?? Environment.ProcessorCount) / perNode);
         var (program, prefix) = Self();
         var arguments = WorkerArguments(Environment.GetCommandLineArgs().Skip(1).ToArray(), threads);
-        output.Info($"Starting {perNode} worker(s) on node {node} of {nodes} (world size {perNode * nodes}, {threads} thread(s) each, rendezvous {CliOutput.E(r.GetValue(masterAddr))}:{port})");
+        output.Info($"Starting {perNode} worker(s) on node {node} of {nodes} (world size {world}, {threads} thread(s) each, rendezvous {CliOutput.E(r.GetValue(masterAddr))}:{port})");
         var workers = new List<(int Rank, Process Process)>();
         try
         {
@@ -70,19 +83,20 @@ internal sealed class DistributedLaunch
                 int rank = node * perNode + local;
                 var info = new ProcessStartInfo(program) { UseShellExecute = false, RedirectStandardError = rank != 0, RedirectStandardOutput = rank != 0 };
                 foreach (var a in prefix.Concat(arguments).Concat(rank == 0 ? [] : ["--quiet"])) info.ArgumentList.Add(a);
-                info.Environment["WORLD_SIZE"] = (perNode * nodes).ToString(CultureInfo.InvariantCulture);
+                info.Environment["WORLD_SIZE"] = world.ToString(CultureInfo.InvariantCulture);
                 info.Environment["RANK"] = rank.ToString(CultureInfo.InvariantCulture);
                 info.Environment["LOCAL_RANK"] = local.ToString(CultureInfo.InvariantCulture);
                 info.Environment["LOCAL_WORLD_SIZE"] = perNode.ToString(CultureInfo.InvariantCulture);
                 info.Environment["MASTER_ADDR"] = r.GetValue(masterAddr);
                 info.Environment["MASTER_PORT"] = port.ToString(CultureInfo.InvariantCulture);
+                info.Environment[LauncherVariable] = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
                 var process = Process.Start(info) ?? throw new CliException(ExitCodes.Failure, $"could not start worker {rank}");
                 if (rank != 0) Forward(process, rank, output);
                 workers.Add((rank, process));
             }
             // Ctrl+C reaches the workers too (same process group): they agree to stop and rank 0 writes the checkpoint;
-            // the launcher only waits for them.
-            foreach (var (_, process) in workers) process.WaitForExit();
+            // the launcher only waits for them, and stops the rest when one fails.
+            Wait(workers.Select(w => w.Process).ToList());
         }
         finally
         {
@@ -94,6 +108,59 @@ internal sealed class DistributedLaunch
         int main = codes.First(c => c.Rank == workers[0].Rank).Code;
         return main != 0 ? main : codes.FirstOrDefault(c => c.Code != 0).Code;
     }
+
+    /// <summary>Most workers one machine may start: one per processor (at least 2); more only share the same cores.</summary>
+    internal static int MaxWorkersPerNode => Math.Max(2, Environment.ProcessorCount);
+
+    /// <summary>Refuses, before any worker starts, a run whose batch cannot be split evenly or that asks for CUDA.</summary>
+    private static void CheckBeforeSpawning(ParseResult r, int world)
+    {
+        int batch = r.GetValue<int>("--batch-size");
+        if (batch % world != 0)
+            throw CliException.Usage($"--batch-size {batch} cannot be split evenly between {world} workers; choose a multiple of {world}");
+        if (r.GetValue<string>("--device") is { } text && CommonOptions.ParseDevice(text).IsCuda())
+            throw new CliException(ExitCodes.Device, $"--device {text}: data-parallel training runs on the CPU only (Gloo); CUDA data-parallel runs are not available yet. " +
+                                                     "Pass --device cpu, or train on one GPU without --nproc-per-node");
+    }
+
+    /// <summary>Waits for every worker; once one has failed, gives the others <see cref="FailureGrace"/> to stop, then kills them.</summary>
+    private static void Wait(List<Process> workers)
+    {
+        DateTime? killAt = null;
+        while (!workers.All(w => w.HasExited))
+        {
+            if (killAt is null && workers.Any(w => w.HasExited && w.ExitCode != 0)) killAt = DateTime.UtcNow + FailureGrace;
+            if (DateTime.UtcNow > killAt)
+                foreach (var w in workers.Where(w => !w.HasExited)) w.Kill(entireProcessTree: true);
+            Thread.Sleep(100);
+        }
+        foreach (var w in workers) w.WaitForExit();
+    }
+
+    /// <summary>
+    /// In a worker this launcher started: asks Linux to kill this process when the launcher dies (PR_SET_PDEATHSIG), and
+    /// exits at once when it has already died.
+    /// </summary>
+    private static void DieWithLauncher()
+    {
+        if (!OperatingSystem.IsLinux() || !int.TryParse(Environment.GetEnvironmentVariable(LauncherVariable), CultureInfo.InvariantCulture, out int launcher)) return;
+        const int PrSetPdeathsig = 1, SigKill = 9;
+        try
+        {
+            if (Prctl(PrSetPdeathsig, SigKill, 0, 0, 0) != 0) return;
+        }
+        catch (DllNotFoundException)
+        {
+            return; // not glibc: the launcher's own clean-up still stops the workers when it ends normally
+        }
+        if (GetParentProcessId() != launcher) throw new CliException(ExitCodes.Failure, $"the launcher (process {launcher}) has already exited");
+    }
+
+    [LibraryImport("libc.so.6", EntryPoint = "prctl")]
+    private static partial int Prctl(int option, ulong arg2, ulong arg3, ulong arg4, ulong arg5);
+
+    [LibraryImport("libc.so.6", EntryPoint = "getppid")]
+    private static partial int GetParentProcessId();
 
     /// <summary>This tool's own command line prefix: the apphost, or <c>dotnet SimVae.Cli.dll</c>.</summary>
     private static (string Program, string[] Prefix) Self()
@@ -141,9 +208,12 @@ internal sealed class DistributedLaunch
         return value;
     }
 
-    /// <summary>A worker's CUDA device is the one of its local rank (one GPU per worker, as torchrun's LOCAL_RANK).</summary>
-    public static Device DeviceOf(Device device, DataParallelOptions? parallel) =>
-        device.IsCuda && parallel is not null ? Device.Cuda(parallel.ProcessGroup.LocalRank) : device;
+    /// <summary>
+    /// A worker's CUDA device is the one of its local rank (one GPU per worker, as torchrun's LOCAL_RANK); the run then
+    /// refuses it, as data-parallel training runs on the CPU only for now.
+    /// </summary>
+    public static torch.Device DeviceOf(torch.Device device, DataParallelOptions? parallel) =>
+        device.IsCuda() && parallel is not null ? new torch.Device(DeviceType.CUDA, parallel.ProcessGroup.LocalRank) : device;
 
     /// <summary>Whether this process trains (as a single process or as one rank) and writes outputs: rank 0 only.</summary>
     public static bool IsMainRank(DataParallelOptions? parallel) => parallel is null || parallel.ProcessGroup.Rank == 0;

@@ -2,16 +2,16 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using SimVae.Torch;
-using SimVae.Torch.Serialization;
+using SimVae.Serialization;
+using TorchSharp;
 
 namespace SimVae.Cli.Tests;
 
-/// <summary>Data-parallel training as real processes: Gloo over loopback, one thread per worker.</summary>
+/// <summary>Data-parallel training as real processes: Gloo (libsimvae_gloo.so) over loopback or between two network namespaces, one thread per worker.</summary>
 [TestClass]
 public sealed class DistributedTests
 {
-    private static string ToolDll => Path.Combine(Cli.RepoRoot, "src", "SimVae.Cli", "bin", Cli.Configuration, "net10.0", "SimVae.Cli.dll");
+    private static string ToolDll => Cli.ToolDll;
 
     // A small run: 64 synthetic images, global batch 16 (2 ranks × 8), 20 steps, views = copies of the image so that
     // both runs see identical inputs (augmentations are drawn per rank, as PyTorch's DDP workers draw their own).
@@ -46,8 +46,8 @@ public sealed class DistributedTests
         double squaredDiff = 0, squared = 0;
         foreach (var (name, a) in one.Tensors.Where(t => t.Key.StartsWith("model.", StringComparison.Ordinal)))
         {
-            var x = a.To(ScalarType.Float64).ToArray<double>();
-            var y = two.Tensors[name].To(ScalarType.Float64).ToArray<double>();
+            var x = a.to(torch.ScalarType.Float64).data<double>().ToArray();
+            var y = two.Tensors[name].to(torch.ScalarType.Float64).data<double>().ToArray();
             for (int k = 0; k < x.Length; k++)
             {
                 squaredDiff += (x[k] - y[k]) * (x[k] - y[k]);
@@ -119,6 +119,68 @@ public sealed class DistributedTests
         Assert.IsFalse(File.Exists(folder.File("run.simvae.ckpt")), "no step was taken");
     }
 
+    [TestMethod]
+    [DataRow("--nproc-per-node 1000", "--nproc-per-node must be within 1..")]
+    [DataRow("--nproc-per-node 2 --batch-size 15", "--batch-size 15 cannot be split evenly between 2 workers")]
+    [DataRow("--nproc-per-node 2 --nnodes 3 --batch-size 16", "--batch-size 16 cannot be split evenly between 6 workers")]
+    public void TheLauncherRefusesAbsurdWorkerCountsAndUnevenBatchesBeforeStartingAny(string options, string message)
+    {
+        var run = Cli.Run(["train", "--dataset", "synthetic", "--limit", "64", .. options.Split(' ')]);
+        Assert.AreEqual(ExitCodes.Usage, run.ExitCode, run.ToString());
+        StringAssert.Contains(run.Stderr, message);
+    }
+
+    [TestMethod]
+    [Timeout(180_000, CooperativeCancellation = true)]
+    public void WorkersDieWithTheirLauncher()
+    {
+        if (!OperatingSystem.IsLinux()) Assert.Inconclusive("skipped: parent-death signals are Linux's");
+        using var folder = new TempFolder();
+        using var launcher = Processes.Start("dotnet", $"\"{ToolDll}\" train --dataset synthetic --limit 64 --batch-size 16 --max-steps 100000 --threads 2 " +
+                                             $"--checkpoint-every 100000 --nproc-per-node 2 --master-port {FreePort()} --output run.simvae", folder.Path, null, out var output);
+        var clock = Stopwatch.StartNew();
+        while (WorkersOf(launcher.Id).Length < 2)
+        {
+            if (launcher.HasExited || clock.Elapsed > TimeSpan.FromSeconds(60)) Assert.Fail($"the workers did not start:\n{output}");
+            Thread.Sleep(100);
+        }
+        Thread.Sleep(2000);
+        launcher.Kill(); // SIGKILL: the launcher gets no chance to stop its workers itself
+        clock.Restart();
+        while (WorkersOf(launcher.Id).Length > 0)
+        {
+            if (clock.Elapsed > TimeSpan.FromSeconds(10)) Assert.Fail($"workers {string.Join(", ", WorkersOf(launcher.Id))} outlived their launcher by 10 s");
+            Thread.Sleep(100);
+        }
+    }
+
+    /// <summary>
+    /// Two machines: two network namespaces joined by a veth pair, each with its own address, one worker each
+    /// (--nnodes 2). The hostname resolves to 127.0.0.1 in both, so a rank advertising its hostname's address would
+    /// be unreachable: node 0 finds its address from the route to --master-addr, node 1 is given its interface
+    /// through GLOO_SOCKET_IFNAME.
+    /// </summary>
+    [TestMethod]
+    [Timeout(240_000, CooperativeCancellation = true)]
+    public void TwoMachinesInTwoNetworkNamespacesTrainTogether()
+    {
+        using var net = NetworkNamespaces.Create();
+        using var folder = new TempFolder();
+        string args = $"train --dataset synthetic --limit 64 --batch-size 16 --max-steps 5 --threads 1 --dist-timeout 60 --quiet --output run.simvae " +
+                      $"--nnodes 2 --nproc-per-node 1 --master-addr {net.AddressA} --master-port 29517";
+        using var node0 = Processes.Start("ip", $"netns exec {net.NamespaceA} dotnet \"{ToolDll}\" {args} --node-rank 0", folder.Path, null, out var output0);
+        using var node1 = Processes.Start("ip", $"netns exec {net.NamespaceB} dotnet \"{ToolDll}\" {args} --node-rank 1", folder.Path,
+            new Dictionary<string, string> { ["GLOO_SOCKET_IFNAME"] = net.InterfaceB }, out var output1);
+        foreach (var (node, output) in new[] { (node0, output0), (node1, output1) })
+        {
+            if (!node.WaitForExit(TimeSpan.FromSeconds(180))) { node.Kill(entireProcessTree: true); Assert.Fail($"still running after 180 s:\n{output0}\n{output1}"); }
+            node.WaitForExit();
+            Assert.AreEqual(0, node.ExitCode, $"node 0:\n{output0}\nnode 1:\n{output1}");
+        }
+        using var checkpoint = SafeTensors.Load(folder.File("run.simvae.ckpt"));
+        Assert.AreEqual("5", checkpoint.Metadata["step"]);
+    }
+
     private static (int Code, string Output) Tool(string arguments, string folder) =>
         Processes.Run("dotnet", $"\"{ToolDll}\" {arguments}", folder, TimeSpan.FromSeconds(150));
 
@@ -129,10 +191,100 @@ public sealed class DistributedTests
             ["RANK"] = rank.ToString(CultureInfo.InvariantCulture), ["WORLD_SIZE"] = world.ToString(CultureInfo.InvariantCulture),
         }, out output);
 
+    /// <summary>Process ids of the live workers a launcher started (their environment names it).</summary>
+    private static int[] WorkersOf(int launcher)
+    {
+        var mark = $"SIMVAE_LAUNCHER_PID={launcher}\0";
+        var found = new List<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out int pid)) continue;
+            try
+            {
+                if (File.ReadAllText(Path.Combine(dir, "environ")).Contains(mark, StringComparison.Ordinal) &&
+                    !File.ReadAllText(Path.Combine(dir, "stat")).Contains(") Z ", StringComparison.Ordinal))
+                    found.Add(pid);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        }
+        return [.. found];
+    }
+
     private static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>
+/// Two network namespaces joined by a veth pair (10.213.x.1 and 10.213.x.2), removed on dispose: two "machines" on
+/// this one. Needs root and iproute2; otherwise the test is skipped (inconclusive) with the reason.
+/// </summary>
+internal sealed class NetworkNamespaces : IDisposable
+{
+    private NetworkNamespaces(string suffix, int subnet)
+    {
+        NamespaceA = $"svA{suffix}";
+        NamespaceB = $"svB{suffix}";
+        InterfaceA = $"svA{suffix}";
+        InterfaceB = $"svB{suffix}";
+        AddressA = $"10.213.{subnet}.1";
+        AddressB = $"10.213.{subnet}.2";
+    }
+
+    public string NamespaceA { get; }
+    public string NamespaceB { get; }
+    public string InterfaceA { get; }
+    public string InterfaceB { get; }
+    public string AddressA { get; }
+    public string AddressB { get; }
+
+    /// <summary>Creates the pair, or marks the test inconclusive ("skipped: …") when this machine cannot.</summary>
+    public static NetworkNamespaces Create()
+    {
+        if (!OperatingSystem.IsLinux()) Assert.Inconclusive("skipped: network namespaces are Linux's");
+        if (Environment.UserName != "root") Assert.Inconclusive("skipped: creating network namespaces needs root");
+        var net = new NetworkNamespaces(Random.Shared.Next(0x10000).ToString("x4"), Random.Shared.Next(1, 250));
+        try
+        {
+            net.Ip($"netns add {net.NamespaceA}");
+            net.Ip($"netns add {net.NamespaceB}");
+            net.Ip($"link add {net.InterfaceA} type veth peer name {net.InterfaceB}");
+            net.Ip($"link set {net.InterfaceA} netns {net.NamespaceA}");
+            net.Ip($"link set {net.InterfaceB} netns {net.NamespaceB}");
+            net.Ip($"-n {net.NamespaceA} addr add {net.AddressA}/24 dev {net.InterfaceA}");
+            net.Ip($"-n {net.NamespaceB} addr add {net.AddressB}/24 dev {net.InterfaceB}");
+            foreach (var (ns, link) in new[] { (net.NamespaceA, net.InterfaceA), (net.NamespaceB, net.InterfaceB), (net.NamespaceA, "lo"), (net.NamespaceB, "lo") })
+                net.Ip($"-n {ns} link set {link} up");
+            return net;
+        }
+        catch (InvalidOperationException e)
+        {
+            net.Dispose();
+            Assert.Inconclusive($"skipped: cannot create network namespaces here ({e.Message})");
+            throw;
+        }
+    }
+
+    public void Dispose()
+    {
+        // Deleting a namespace deletes the veth end inside it, and with it its peer.
+        foreach (var ns in new[] { NamespaceA, NamespaceB })
+            try { Ip($"netns del {ns}"); } catch (InvalidOperationException) { }
+    }
+
+    private void Ip(string arguments)
+    {
+        try
+        {
+            var (code, output) = Processes.Run("ip", arguments, Path.GetTempPath(), TimeSpan.FromSeconds(20));
+            if (code != 0) throw new InvalidOperationException($"ip {arguments}: {output.Trim()}");
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new InvalidOperationException($"iproute2's ip is not installed ({e.Message})");
+        }
     }
 }

@@ -4,8 +4,8 @@ using System.Text;
 using System.Text.Json.Nodes;
 using SimVae.Bundles;
 using SimVae.Methods;
-using SimVae.Torch;
-using SimVae.Torch.Serialization;
+using SimVae.Engine;
+using SimVae.IO;
 
 namespace SimVae.Cli.Tests;
 

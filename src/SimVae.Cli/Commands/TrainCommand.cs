@@ -189,6 +189,10 @@ internal static class TrainCommand
             Views = views ?? options.Views,
             LearningRate = learningRate ?? options.LearningRate,
         };
+        // The VAE family is one options type whose view count names the method (J = 1: vae/beta-vae, J ≥ 2: simvae).
+        if (options is SimVaeOptions && (options.Views == 1) != (method is "vae" or "beta-vae"))
+            throw CliException.Usage($"--method {method} with --views {options.Views} is {options.MethodName}: " +
+                                     (options.Views == 1 ? "simvae needs --views of at least 2" : $"{method} uses one view per image; leave out --views"));
         try
         {
             options.Validate();

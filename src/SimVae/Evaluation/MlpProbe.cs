@@ -1,3 +1,4 @@
+using SimVae.Engine;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -32,7 +33,7 @@ public static class MlpProbe
     {
         options ??= new MlpProbeOptions();
         int n = (int)fitX.size(0), f = (int)fitX.size(1);
-        torch.manual_seed(options.Seed);
+        TorchRuntime.ManualSeed((ulong)options.Seed);
         using var model = nn.Sequential(nn.Linear(f, options.Hidden), nn.ReLU(), nn.Linear(options.Hidden, classes));
         model.to(fitX.device);
         using var optimizer = optim.Adam(model.parameters(), options.LearningRate);

@@ -45,7 +45,8 @@ public static class OptimizerStateTensors
         ArgumentNullException.ThrowIfNull(state);
         using var scope = NewDisposeScope();
         var (groups, states) = Open(optimizer);
-        var parameters = optimizer.parameters().ToArray();
+        var parameters = groups.SelectMany(g => g.Parameters).ToArray();
+        var parameterOptions = groups.SelectMany(g => g.Parameters.Select(_ => g.Options)).ToArray();
         var names = states.Select(NamesOf).ToArray();
         var errors = new List<string>();
         var perParameter = new Dictionary<string, Tensor>?[states.Count];
@@ -82,7 +83,7 @@ public static class OptimizerStateTensors
         if (errors.Count > 0) throw new InvalidOperationException($"cannot load the {optimizer.GetType().Name} state: {string.Join("; ", errors)}");
 
         using var noGrad = no_grad();
-        for (int i = 0; i < states.Count; i++) Write(states[i], parameters[i], perParameter[i]);
+        for (int i = 0; i < states.Count; i++) Write(states[i], parameters[i], parameterOptions[i], perParameter[i]);
         for (int g = 0; g < groups.Count; g++)
             if (rates[g] is { } lr) groups[g].LearningRate = lr;
         return step!.Value;
@@ -124,31 +125,28 @@ public static class OptimizerStateTensors
     }
 
     /// <summary>Sets a parameter's state from checked entries (null: a fresh state).</summary>
-    private static void Write(OptimizerState state, Parameter parameter, Dictionary<string, Tensor>? entries)
+    private static void Write(OptimizerState state, Parameter parameter, OptimizerOptions options, Dictionary<string, Tensor>? entries)
     {
+        state.Initialize(options);
         Tensor Copy(string name) => entries![name].to(parameter.dtype, parameter.device, copy: true).detach().DetachFromDisposeScope();
         switch (state)
         {
             case Adam.State a:
-                state.Initialize(null!);
                 if (entries is null) return;
                 a.step = ReadLong(entries["step"], "step", [])!.Value;
                 a.exp_avg.copy_(entries["exp_avg"]);
                 a.exp_avg_sq.copy_(entries["exp_avg_sq"]);
                 break;
             case AdamW.State a:
-                state.Initialize(null!);
                 if (entries is null) return;
                 a.step = ReadLong(entries["step"], "step", [])!.Value;
                 a.exp_avg.copy_(entries["exp_avg"]);
                 a.exp_avg_sq.copy_(entries["exp_avg_sq"]);
                 break;
             case SGD.State s:
-                s.Initialize(null!);
                 if (entries is not null) s.momentum_buffer = Copy("momentum_buffer");
                 break;
             case Lars.State s:
-                s.Initialize(null!);
                 if (entries is not null) s.momentum_buffer = Copy("momentum_buffer");
                 break;
         }

@@ -42,7 +42,7 @@ public class ModelBundleTests
         ModelBundle.Save(path, model, fingerprint);
 
         using var bundle = ModelBundle.Load(path);
-        Assert.IsFalse(bundle.Model.Training, "loaded model must be in eval mode");
+        Assert.IsFalse(bundle.Model.training, "loaded model must be in eval mode");
         Assert.IsInstanceOfType<SimVaeModel>(bundle.Model);
         Assert.AreEqual(model.Options, bundle.Options);
         Assert.AreEqual(fingerprint, bundle.TrainingData);

@@ -149,7 +149,7 @@ public class ReaderFuzzTests
                 if (!SafeTensorsDType.TryParse(p.Value.GetProperty("dtype").GetString()!, out var dtype)) return false;
                 long count = p.Value.GetProperty("shape").EnumerateArray().Aggregate(1L, (c, s) => checked(c * s.GetInt64()));
                 var o = p.Value.GetProperty("data_offsets").EnumerateArray().Select(x => x.GetInt64()).ToArray();
-                if (o.Length != 2 || o[1] - o[0] != count * dtype.ElementSize()) return false;
+                if (o.Length != 2 || o[1] - o[0] != count * SafeTensorsDType.ElementSize(dtype)) return false;
                 spans.Add((o[0], o[1]));
             }
             foreach (var (begin, stop) in spans.OrderBy(s => s.Begin))

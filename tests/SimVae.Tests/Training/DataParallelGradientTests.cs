@@ -1,9 +1,11 @@
 using System.Net;
 using System.Net.Sockets;
 using SimVae.Backbones;
+using SimVae.Distributed;
+using SimVae.Engine;
 using SimVae.Methods;
-using SimVae.Torch;
-using SimVae.Torch.Distributed;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace SimVae.Tests.Training;
 
@@ -26,17 +28,17 @@ public sealed class DataParallelGradientTests
             : new VicRegOptions { Backbone = BackboneKind.Mlp, Height = 8, Width = 8, LatentDim = 4, BatchImages = 8, ExpanderDim = 16 };
         const int world = 2, n = 4;
         TorchRuntime.ManualSeed(7);
-        using var images = Tensor.Rand([n * world, 1, 8, 8], ScalarType.Float64);
-        using var noise = Tensor.Rand([n * world, 1, 8, 8], ScalarType.Float64);
+        using var images = torch.rand([n * world, 1, 8, 8], ScalarType.Float64);
+        using var noise = torch.rand([n * world, 1, 8, 8], ScalarType.Float64);
         using var second = images + noise * 0.1;
         // View-major rows of the whole batch: view 1 of images 0..7, then view 2.
-        using var whole = Tensor.Cat([images, second]);
+        using var whole = torch.cat([images, second]);
         // Float64, so that the comparison sees the rule and not float32's rounding (which Adam can amplify over many steps).
         var models = Enumerable.Range(0, world + 1).Select(_ =>
         {
             TorchRuntime.ManualSeed(1);
             var model = SslModel.Create(options);
-            model.To(Device.Cpu, ScalarType.Float64);
+            model.to(ScalarType.Float64);
             return model;
         }).ToArray();
         var expected = Gradients(models[world], whole, null);
@@ -49,8 +51,8 @@ public sealed class DataParallelGradientTests
         {
             try
             {
-                using var group = ProcessGroup.Create(new ProcessGroupOptions { WorldSize = world, Rank = r, MasterPort = port, Backend = DistributedBackend.Gloo, LocalRank = r, LocalWorldSize = world });
-                using var shard = Tensor.Cat([images.Narrow(0, r * n, n), second.Narrow(0, r * n, n)]);
+                using var group = ProcessGroup.Create(new ProcessGroupOptions { WorldSize = world, Rank = r, MasterPort = port, LocalRank = r, LocalWorldSize = world });
+                using var shard = torch.cat([images.narrow(0, r * n, n), second.narrow(0, r * n, n)]);
                 results[r] = Gradients(models[r], shard, new DataParallelContext(group, true), group);
             }
             catch (Exception e) { errors[r] = e; }
@@ -87,11 +89,11 @@ public sealed class DataParallelGradientTests
     private static double[] Gradients(SslModel model, Tensor views, DataParallelContext? parallel, ProcessGroup? group = null)
     {
         model.DataParallel = parallel;
-        using var scope = DisposeScope.Open();
+        using var scope = torch.NewDisposeScope();
         var loss = model.Loss(views);
-        loss.Total.Backward();
-        var grads = model.Parameters().Select(p => p.Grad!).ToList();
+        loss.Total.backward();
+        var grads = model.parameters().Select(p => p.grad!).ToList();
         group?.AllReduceBuckets(grads, 1 << 20, 1.0 / group.WorldSize);
-        return grads.SelectMany(g => g.To(ScalarType.Float64).ToArray<double>()).ToArray();
+        return grads.SelectMany(g => g.to(ScalarType.Float64).data<double>().ToArray()).ToArray();
     }
 }
