@@ -6,7 +6,7 @@
 using System.Diagnostics;
 using SimVae.Augmentations;
 using SimVae.Data;
-using SimVae.Torch;
+using SimVae.Engine;
 
 double seconds = 3;
 int batchSize = 64, views = 2;
@@ -17,7 +17,7 @@ for (int k = 0; k < args.Length - 1; k++)
     else if (args[k] == "--views") views = int.Parse(args[++k]);
 }
 
-TorchRuntime.EnsureDefaultThreads(); // the library's default (1 libtorch thread on 2 cores)
+TorchRuntime.EnsureDefaultThreads(); // the library's default (one libtorch thread per core)
 ImageDataset data;
 string source;
 if (FashionMnist.IsAvailable(DataSplit.Train))
@@ -82,10 +82,10 @@ Console.WriteLine($"loader (synchronous), {threads} threads: {loaderRate.Median:
 
 // 3. The augmentation with the other thread setting (for comparison: small ops gain little from a second thread).
 int otherThreads = threads == 1 ? Environment.ProcessorCount : 1;
-TorchRuntime.SetThreads(otherThreads, 1);
+TorchRuntime.SetThreads(otherThreads);
 var other = Measure(AugmentStep);
 Console.WriteLine($"augmentation only, {otherThreads} thread(s): {other.Median:F0} views/s median, {other.Best:F0} best");
-TorchRuntime.SetThreads(threads, 1);
+TorchRuntime.SetThreads(threads);
 
 foreach (var t in inputs) t.Dispose();
 Console.WriteLine($"RESULT augment views_per_s={augment.Median:F0} views_per_s_best={augment.Best:F0} loader_views_per_s={loaderRate.Median:F0} views_per_s_{otherThreads}threads={other.Median:F0} batch={batchSize} views={views} threads={threads} data={source}");

@@ -10,7 +10,7 @@ using System.Diagnostics;
 using System.Globalization;
 using SimVae.Evaluation;
 using SimVae.Featurization;
-using SimVae.Torch;
+using SimVae.Engine;
 
 int threads = Environment.ProcessorCount;
 int[] dims = [10, 512];
@@ -19,7 +19,7 @@ for (int a = 0; a < args.Length - 1; a++)
     if (args[a] == "--threads") threads = int.Parse(args[++a], CultureInfo.InvariantCulture);
     else if (args[a] == "--dims") dims = args[++a].Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
 }
-TorchRuntime.SetThreads(threads, 1);
+TorchRuntime.SetThreads(threads);
 Console.WriteLine($"libtorch {TorchRuntime.TorchVersion}, {TorchRuntime.Threads} threads, {Environment.ProcessorCount} cores");
 const int rows = 60_000, queries = 10_000, classes = 10;
 var results = new List<string>();
@@ -64,7 +64,7 @@ foreach (int d in dims)
     Console.WriteLine($"d = {d}: one linear fit {singleSeconds:F2} s ({single.Iterations} iterations, train accuracy {100 * ProbeSplits.Accuracy(single.Predict(x), labels):F1}%)");
     results.Add($"linear_single_s_d{d}={singleSeconds:F3}");
 
-    using var queryX = x.Narrow(0, 0, queries);
+    using var queryX = x.narrow(0, 0, queries);
     clock.Restart();
     var neighbours = KnnProbe.Neighbours(x, queryX, 20);
     var votes = KnnProbe.Vote(neighbours, 20, labels, classes, [20]);

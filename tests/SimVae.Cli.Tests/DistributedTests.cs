@@ -82,6 +82,7 @@ public sealed class DistributedTests
         rank0.WaitForExit();
         string text;
         lock (output0) text = output0.ToString();
+        Console.WriteLine($"rank 0 stopped {clock.Elapsed.TotalSeconds:F1} s after rank 1 was killed");
         Assert.AreEqual(ExitCodes.Device, rank0.ExitCode, text);
         StringAssert.Contains(text, "failed on rank 0 of 2");
         StringAssert.Contains(text, "rank 1 stopped");

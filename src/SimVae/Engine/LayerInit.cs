@@ -7,11 +7,15 @@ namespace SimVae.Engine;
 /// <summary>PyTorch's default initialisation of linear and convolution layers, and their argument checks.</summary>
 internal static class LayerInit
 {
-    /// <summary>A float32 weight drawn Kaiming-uniform with a = √5 (PyTorch's reset_parameters), from the global generator.</summary>
+    /// <summary>
+    /// A float32 weight drawn Kaiming-uniform with a = √5 (PyTorch's reset_parameters), from the global generator. Like
+    /// every parameter it belongs to its module, not to a dispose scope the module happens to be built in.
+    /// </summary>
     internal static Parameter Weight(long[] shape)
     {
         using var noGrad = no_grad();
         var weight = new Parameter(empty(shape, ScalarType.Float32));
+        weight.DetachFromDisposeScope();
         nn.init.kaiming_uniform_(weight, a: Math.Sqrt(5));
         return weight;
     }
@@ -21,6 +25,7 @@ internal static class LayerInit
     {
         using var noGrad = no_grad();
         var bias = new Parameter(empty(size, ScalarType.Float32));
+        bias.DetachFromDisposeScope();
         double bound = 1 / Math.Sqrt(fanIn);
         nn.init.uniform_(bias, -bound, bound);
         return bias;

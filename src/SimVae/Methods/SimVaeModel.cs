@@ -10,9 +10,6 @@ namespace SimVae.Methods;
 /// </summary>
 public sealed class SimVaeModel(SimVaeOptions options) : VariationalModel(options)
 {
-    /// <summary>The options (with the loss hyperparameters).</summary>
-    public new SimVaeOptions Options => (SimVaeOptions)base.Options;
-
     /// <inheritdoc />
     public override LossTerms Loss(Tensor views)
     {
@@ -25,7 +22,7 @@ public sealed class SimVaeModel(SimVaeOptions options) : VariationalModel(option
         // Under mixed precision the loss is still computed in float32 (docs/gpu.md).
         using var float32 = MixedPrecision.Disable();
         (decoded, z, logVar) = (MixedPrecision.ToFloat32(decoded), MixedPrecision.ToFloat32(z), MixedPrecision.ToFloat32(logVar));
-        var terms = SimVaeLoss.Compute(Group(views.flatten(1), j, n), Group(decoded.flatten(1), j, n), Group(z, j, n), Group(logVar, j, n), Options.Loss);
+        var terms = SimVaeLoss.Compute(Group(views.flatten(1), j, n), Group(decoded.flatten(1), j, n), Group(z, j, n), Group(logVar, j, n), LossOptions);
         return terms.MoveToOuterScope();
     }
 }

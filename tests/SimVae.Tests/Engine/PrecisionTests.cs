@@ -84,6 +84,22 @@ public class MixedPrecisionLayerTests
     }
 
     [TestMethod]
+    public void ParametersOutliveTheScopeTheLayerWasBuiltIn()
+    {
+        SimVae.Engine.Linear linear;
+        SimVae.Engine.ConvTranspose2d deconv;
+        using (NewDisposeScope())
+        {
+            linear = new SimVae.Engine.Linear(4, 3);
+            deconv = new SimVae.Engine.ConvTranspose2d(2, 2, 3);
+        }
+        Assert.IsFalse(linear.weight.IsInvalid || linear.bias!.IsInvalid || deconv.weight.IsInvalid, "a scope closed over the layer's parameters");
+        Assert.AreEqual(2, linear.state_dict().Count);
+        using var y = linear.forward(ones(1, 4));
+        CollectionAssert.AreEqual(new long[] { 1, 3 }, y.shape);
+    }
+
+    [TestMethod]
     public void InitialisationFollowsPyTorchsBounds()
     {
         manual_seed(4);

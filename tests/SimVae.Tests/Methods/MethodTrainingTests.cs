@@ -85,6 +85,26 @@ public class MethodTrainingTests
         Assert.IsTrue(model.parameters().All(p => p.device_type == DeviceType.CPU));
     }
 
+    /// <summary>
+    /// Moving a TorchSharp module replaces its parameters and buffers, reaching a model's own ones (MoCo's queue, DINO's
+    /// centre and last weight) through the fields named after them: after a move the model computes with the moved state.
+    /// </summary>
+    [TestMethod]
+    [DynamicData(nameof(Methods))]
+    public void AMovedModelComputesWithItsMovedState(string method)
+    {
+        var options = Small(method);
+        using var model = SslModel.Create(options);
+        model.to(ScalarType.Float64);
+        Assert.IsTrue(model.state_dict().Values.Where(t => t.is_floating_point()).All(t => t.dtype == ScalarType.Float64), method);
+        using var scope = NewDisposeScope();
+        var loss = model.Loss(Views(options, seed: 5).to(ScalarType.Float64));
+        Assert.AreEqual(ScalarType.Float64, loss.Total.dtype, method);
+        Assert.IsTrue(double.IsFinite(loss.Total.ToDouble()), method);
+        loss.Total.backward();
+        Assert.IsTrue(model.TrainableParameters().All(p => p.grad is not null), $"{method}: every trainable parameter gets a gradient");
+    }
+
     [TestMethod]
     public void OptionsDescribingAModelTooLargeForABundleAreRefusedWithoutAllocating()
     {
