@@ -1,17 +1,17 @@
 // bench/run mlnet: the ML.NET featurizer stage against the core batched featurizer, on FashionMNIST (the authors' MLP, d = 10).
 // Keys:
 //   fit_rows_per_s        training rows / seconds of SimVaeFeaturize(...).Fit on --fit-rows train rows, one epoch
-//                         (reading the IDataView, training with libtorch, exporting the encoder to ONNX)
+//                         (reading the IDataView, training with TorchSharp, exporting the encoder to ONNX)
 //   transform_rows_per_s  the 10,000 test rows through a fitted pipeline's Transform, the feature column fully consumed
-//                         (in-process: ONNX Runtime on batches of rows)
-//   core_rows_per_s       Featurizer.Transform (libtorch, batches of 256) on the same rows with the same weights
+//                         (in-process: the stage's one ONNX Runtime session on batches of rows)
+//   core_rows_per_s       Featurizer.Transform (TorchSharp, batches of 256) on the same rows with the same weights
 //   loaded_rows_per_s     the same rows through the pipeline reloaded by a plain mlContext.Model.Load (ML.NET's
 //                         OnnxTransformer, one row per call: what a consumer without SimVae gets)
 //   ratio                 transform_rows_per_s / core_rows_per_s (target ≥ 0.5)
 //   max_abs_diff          largest difference between the stage's and the core's features
-//   core_bf16_rows_per_s  Featurizer.Transform under CPU bfloat16 autocast (features come back float32), at the bf16
-//                         thread default; on a CPU without native bfloat16 (bf16_native=0) libtorch runs it in scalar
-//                         loops, so only the first 1,000 test rows, once
+//   core_bf16_rows_per_s  Featurizer.Transform in a bfloat16 MixedPrecision region (bf16 products, features come back
+//                         float32); on a CPU without native bfloat16 (bf16_native=0) libtorch runs it in scalar loops,
+//                         so only the first 1,000 test rows, once
 //   bf16_max_abs_diff     largest difference between the bf16 and the float32 core features (features are O(1))
 // Each timed figure is the best of --repeats runs. Options: --fit-rows N (default 10000), --repeats R (default 3).
 using System.Diagnostics;
@@ -19,9 +19,11 @@ using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using SimVae.Data;
+using SimVae.Engine;
+using SimVae.Featurization;
 using SimVae.MLNet;
-using SimVae.Pipelines;
-using SimVae.Torch;
+using SimVae.Training;
+using TorchSharp;
 
 int fitRows = 10_000, repeats = 3;
 for (int a = 0; a < args.Length - 1; a++)
@@ -41,11 +43,14 @@ var testView = View(test);
 Console.WriteLine($"libtorch {TorchRuntime.TorchVersion}, {TorchRuntime.Threads} threads, {Environment.ProcessorCount} cores; fit on {fitRows} rows, transform {test.Count} rows");
 
 var clock = Stopwatch.StartNew();
-using (ml.Transforms.SimVaeFeaturize("Features", "Pixels", new SimVaeFeaturizeOptions { Epochs = 1, Device = Device.Cpu }).Fit(trainView)) { }
+using (ml.Transforms.SimVaeFeaturize("Features", "Pixels", new SimVaeFeaturizeOptions { Epochs = 1, Device = torch.CPU }).Fit(trainView)) { }
 double fitSeconds = clock.Elapsed.TotalSeconds;
 
-// One trained featurizer serves both sides, so the comparison is of the same weights.
-using var featurizer = new SslContext(seed: 1, device: Device.Cpu).Featurizers.SimVae(new SimVae.Methods.SimVaeOptions(), new FitOptions { MaxSteps = 20 }).Fit(train);
+// One trained model serves both sides, so the comparison is of the same weights.
+var trainer = new Trainer(new TrainerOptions { MaxSteps = 20, Seed = 1, Device = torch.CPU, Prefetch = 0 });
+using var model = trainer.CreateModel(new SimVae.Methods.SimVaeOptions());
+trainer.Train(model, train);
+using var featurizer = new Featurizer(model);
 using var stage = ml.Transforms.SslFeaturize("Features", "Pixels", featurizer).Fit(testView);
 var modelPath = Path.Combine(Directory.CreateTempSubdirectory("simvae-bench-").FullName, "model.zip");
 ml.Model.Save(stage, testView.Schema, modelPath);
@@ -82,13 +87,12 @@ double coreSeconds = Best(() => core = featurizer.Transform(test).Values);
 double loadedSeconds = Best(() => Consume(loaded.Transform(testView)));
 float maxDiff = staged.Zip(core, (a, b) => Math.Abs(a - b)).Max();
 
-TorchRuntime.EnsureDefaultThreads(bfloat16Kernels: true);
 bool native = CpuFeatures.NativeBFloat16;
 var bf16Rows = native ? test : test.Subset(Enumerable.Range(0, 1000).ToArray());
 float[] bf16 = [];
 double bf16Seconds = Best(() =>
 {
-    using var region = Autocast.Enable(ScalarType.BFloat16, DeviceType.Cpu);
+    using var region = MixedPrecision.Enable(Precision.BFloat16);
     bf16 = featurizer.Transform(bf16Rows).Values;
 }, native ? null : 1);
 float bf16Diff = bf16.Zip(core, (a, b) => Math.Abs(a - b)).Max();

@@ -26,7 +26,7 @@ public sealed class GlibcxxWeakeningTests
     }
 
     /// <summary>The libstdc++ this process runs with (the dotnet host links it) defines GLIBCXX_3.4.32.</summary>
-    private static bool SystemHasTheVersion()
+    internal static bool SystemHasTheVersion()
     {
         var libstdcxx = File.ReadLines("/proc/self/maps").Select(l => l.Contains("/libstdc++.so.6") ? l[l.IndexOf('/')..] : null).First(p => p is not null)!;
         return IndexOf(File.ReadAllBytes(libstdcxx), Encoding.ASCII.GetBytes("GLIBCXX_3.4.32\0")) >= 0;

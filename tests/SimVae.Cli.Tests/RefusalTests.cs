@@ -197,12 +197,12 @@ public sealed class RefusalTests
 
     private static void SetFirstWeight(SslModel model, float value, bool all = false)
     {
-        using var noGrad = Autograd.NoGrad();
-        foreach (var p in model.Parameters().Take(all ? int.MaxValue : 1))
+        using var noGrad = TorchSharp.torch.no_grad();
+        foreach (var p in model.parameters().Take(all ? int.MaxValue : 1))
         {
-            using var flat = p.Flatten();
-            using var head = flat.Narrow(0, 0, all ? flat.Size(0) : 1);
-            head.Fill_(value);
+            using var flat = p.flatten();
+            using var head = flat.narrow(0, 0, all ? flat.size(0) : 1);
+            head.fill_(value);
         }
     }
 

@@ -4,7 +4,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Image;
 using SimVae.Data;
 using SimVae.Methods;
-using SimVae.Torch;
+using TorchSharp;
 using SkiaSharp;
 
 namespace SimVae.MLNet.Tests;
@@ -53,7 +53,7 @@ public class ImageFileTests
         }
 
         var pipeline = GreyPixels(ml, folder)
-            .Append(ml.Transforms.SimVaeFeaturize("Features", "Pixels", new SimVaeFeaturizeOptions { MaxSteps = 3, Device = Device.Cpu }))
+            .Append(ml.Transforms.SimVaeFeaturize("Features", "Pixels", new SimVaeFeaturizeOptions { MaxSteps = 3, Device = torch.CPU }))
             .Append(ml.Transforms.Conversion.MapValueToKey("Label"))
             .Append(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy("Label", "Features", maximumNumberOfIterations: 10))
             .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel"));
@@ -91,7 +91,7 @@ public class ImageFileTests
         var options = new SimVaeFeaturizeOptions
         {
             Method = new SimVaeOptions { Backbone = BackboneKind.Conv, Channels = 3, Height = 32, Width = 32, LatentDim = 8, BatchImages = 16, Augmentation = "none" },
-            MaxSteps = 2, Device = Device.Cpu,
+            MaxSteps = 2, Device = torch.CPU,
         };
         var model = ml.Transforms.LoadImages("Image", folder, nameof(ImageFile.ImagePath))
             .Append(ml.Transforms.ResizeImages("Image", 32, 32))
@@ -114,7 +114,7 @@ public class ImageFileTests
         var grey = ml.Transforms.LoadImages("Image", folder, nameof(ImageFile.ImagePath))
             .Append(ml.Transforms.ResizeImages("Image", 32, 32))
             .Append(ml.Transforms.ExtractPixels("Pixels", "Image"))
-            .Append(ml.Transforms.SimVaeFeaturize("Features", "Pixels", new SimVaeFeaturizeOptions { Method = options.Method with { Channels = 1 }, MaxSteps = 1, Device = Device.Cpu }));
+            .Append(ml.Transforms.SimVaeFeaturize("Features", "Pixels", new SimVaeFeaturizeOptions { Method = options.Method with { Channels = 1 }, MaxSteps = 1, Device = torch.CPU }));
         var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => grey.Fit(data));
         StringAssert.Contains(e.Message, "ConvertToGrayscale");
     }
@@ -134,7 +134,7 @@ public class ImageFileTests
 
         var ml = new MLContext(seed: 1);
         var data = ml.Data.LoadFromEnumerable(files);
-        var pipeline = GreyPixels(ml, folder).Append(ml.Transforms.SimVaeFeaturize("Features", "Pixels", new SimVaeFeaturizeOptions { MaxSteps = 1, Device = Device.Cpu }));
+        var pipeline = GreyPixels(ml, folder).Append(ml.Transforms.SimVaeFeaturize("Features", "Pixels", new SimVaeFeaturizeOptions { MaxSteps = 1, Device = torch.CPU }));
         var e = Assert.ThrowsExactly<InvalidDataException>(() => pipeline.Fit(data));
         for (Exception? x = e; x is not null; x = x.InnerException) TestContext.WriteLine(x.GetType().Name + ": " + x.Message);
         StringAssert.Contains(e.Message, "row 7");

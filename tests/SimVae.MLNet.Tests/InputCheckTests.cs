@@ -1,6 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using SimVae.Torch;
+using TorchSharp;
 
 namespace SimVae.MLNet.Tests;
 
@@ -63,7 +63,7 @@ public class InputCheckTests
         var method = AdapterTests.SimVae(1).Method;
 
         // 0-255 values with an input scale of 1: outside [0, 1].
-        var unscaled = new SimVaeFeaturizeOptions { Method = method, MaxSteps = 1, InputScale = 1, Device = Device.Cpu };
+        var unscaled = new SimVaeFeaturizeOptions { Method = method, MaxSteps = 1, InputScale = 1, Device = torch.CPU };
         var range = Assert.ThrowsExactly<ArgumentException>(() => ml.Transforms.SimVaeFeaturize("Features", "Pixels", unscaled).Fit(TestData.View(ml, data)));
         StringAssert.Contains(range.Message, "outside [0, 1]");
         StringAssert.Contains(range.Message, "row 0");
@@ -79,7 +79,7 @@ public class InputCheckTests
         var twice = Assert.ThrowsExactly<ArgumentException>(() => ml.Transforms.SimVaeFeaturize("Features", "Pixels", AdapterTests.SimVae(1)).Fit(scaledTwice));
         StringAssert.Contains(twice.Message, "scaled twice");
         StringAssert.Contains(twice.Message, "use an input scale of 1");
-        using var right = ml.Transforms.SimVaeFeaturize("Features", "Pixels", new SimVaeFeaturizeOptions { Method = method, MaxSteps = 1, InputScale = 1, Device = Device.Cpu }).Fit(scaledTwice);
+        using var right = ml.Transforms.SimVaeFeaturize("Features", "Pixels", new SimVaeFeaturizeOptions { Method = method, MaxSteps = 1, InputScale = 1, Device = torch.CPU }).Fit(scaledTwice);
         Assert.AreEqual(1f, right.Stage.InputScale);
     }
 }

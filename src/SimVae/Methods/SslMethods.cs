@@ -11,7 +11,7 @@ public sealed record SslMethod(string Name, string Description, Type OptionsType
 
 /// <summary>
 /// The method registry: one table of name → options type with its paper's defaults → model. The CLI (<c>simvae
-/// train/compare</c>), the comparison runner, the pipeline catalog (<c>ssl.Featurizers</c>), model bundles (the JSON
+/// train/compare</c>), the comparison runner, model bundles (the JSON
 /// <c>method</c> field) and the ML.NET adapter all read it, so a new method is its options, model and loss files plus
 /// one line here.
 /// </summary>

@@ -24,7 +24,7 @@ public static class SafeTensorsDType
 
     /// <summary>Bytes per element of a type that has a safetensors name.</summary>
     /// <exception cref="NotSupportedException">The type has no safetensors name.</exception>
-    public static int ElementSize(ScalarType type) => type switch
+    public static int ElementSize(this ScalarType type) => type switch
     {
         ScalarType.Float64 or ScalarType.Int64 => 8,
         ScalarType.Float32 or ScalarType.Int32 => 4,

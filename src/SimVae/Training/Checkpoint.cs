@@ -6,7 +6,6 @@ using SimVae.Data;
 using SimVae.Engine;
 using SimVae.Methods;
 using SimVae.Serialization;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SimVae.Training;

@@ -1,24 +1,26 @@
-using SimVae.Backbones;
-using Microsoft.ML.OnnxRuntime;
 using Onnx;
+using SimVae.Backbones;
 using SimVae.Data;
+using SimVae.Engine;
 using SimVae.Export;
 using SimVae.Featurization;
 using SimVae.Losses;
 using SimVae.Methods;
-using SimVae.Torch;
-using SimVae.Torch.Nn;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using Linear = SimVae.Engine.Linear;
 
 namespace SimVae.Tests.Export;
 
 /// <summary>
 /// The exported encoders, run by ONNX Runtime, give what <see cref="Featurizer.Transform(ImageDataset, int)"/> gives with
-/// libtorch: every method × every backbone, on real FashionMNIST images (1×28×28) and on random images of CIFAR's shape (3×32×32).
+/// TorchSharp: every method × every backbone, on real FashionMNIST images (1×28×28) and on random images of CIFAR's shape (3×32×32).
 /// </summary>
 [TestClass]
 public sealed class OnnxExportTests
 {
-    /// <summary>Largest |ONNX − libtorch| accepted: float32 rounding of two BLAS libraries over a deep network.</summary>
+    /// <summary>Largest |ONNX − TorchSharp| accepted: float32 rounding of two BLAS libraries over a deep network.</summary>
     private const float Tolerance = 1e-4f;
 
     [TestMethod]
@@ -52,7 +54,7 @@ public sealed class OnnxExportTests
     [DataRow("byol", BackboneKind.Conv, "cifar-shape")]
     [DataRow("barlow-twins", BackboneKind.Conv, "cifar-shape")]
     [DataRow("dino", BackboneKind.Conv, "cifar-shape")]
-    public void ExportedEncoderMatchesLibtorch(string method, BackboneKind backbone, string images)
+    public void ExportedEncoderMatchesTorchSharp(string method, BackboneKind backbone, string images)
     {
         var data = images == "fashion-mnist" ? FashionMnistImages(32) : RandomImages(backbone == BackboneKind.ResNet18 ? 4 : 16, seed: 11);
         using var model = CreateModel(method, backbone, data);
@@ -60,12 +62,12 @@ public sealed class OnnxExportTests
         using var featurizer = new Featurizer(model);
         var expected = featurizer.Transform(data);
 
-        using var onnx = new OnnxRunner(OnnxExporter.ExportToBytes(featurizer));
+        using var onnx = new OnnxRunner(OnnxExporter.ExportToBytes(model));
         var actual = onnx.Run(OnnxRunner.PixelRows(data), data.Count, PixelsPerImage(data));
 
         float difference = MaxAbsDifference(expected.Values, actual);
-        Console.WriteLine($"onnx-vs-libtorch {backbone} {method} {images} ({data.Count} images, {expected.Columns} features): max |diff| = {difference:E2}");
-        Assert.IsTrue(difference <= Tolerance, $"{method}/{backbone}/{images}: max |ONNX − libtorch| = {difference:E2} > {Tolerance:E0}");
+        Console.WriteLine($"onnx-vs-torchsharp {backbone} {method} {images} ({data.Count} images, {expected.Columns} features): max |diff| = {difference:E2}");
+        Assert.IsTrue(difference <= Tolerance, $"{method}/{backbone}/{images}: max |ONNX − TorchSharp| = {difference:E2} > {Tolerance:E0}");
         Assert.IsTrue(expected.Values.Any(v => Math.Abs(v) > 1e-3f), "the features are not all near zero (the comparison means something)");
     }
 
@@ -75,16 +77,15 @@ public sealed class OnnxExportTests
         var data = FashionMnistImages(8);
         using var model = (SimClrModel)CreateModel("simclr", BackboneKind.Mlp, data);
         model.UseHeadOutput = true;
-        using var featurizer = new Featurizer(model);
-        using var onnx = new OnnxRunner(OnnxExporter.ExportToBytes(featurizer));
+        using var onnx = new OnnxRunner(OnnxExporter.ExportToBytes(model));
         int width = ((SimClrOptions)model.Options).ProjectionDim;
         CollectionAssert.AreEqual(new[] { -1, width }, onnx.Output.Dimensions, "the head's output is the feature");
         var actual = onnx.Run(OnnxRunner.PixelRows(data), data.Count, PixelsPerImage(data));
         // Featurizer.Transform expects LatentDim columns, so the head's output comes from Encode itself.
-        using var noGrad = Autograd.NoGrad();
+        using var noGrad = no_grad();
         using var images = data.ToTensor();
         using var encoded = model.Encode(images);
-        Assert.IsTrue(MaxAbsDifference(encoded.ToArray<float>(), actual) <= Tolerance);
+        Assert.IsTrue(MaxAbsDifference(encoded.data<float>().ToArray(), actual) <= Tolerance);
     }
 
     [TestMethod]
@@ -94,8 +95,8 @@ public sealed class OnnxExportTests
         using var model = Featurization.TinyModels.Trained(Options("simvae", BackboneKind.Conv, 1, 28) with { BatchImages = 8 }, data, steps: 2);
         using var featurizer = new Featurizer(model);
         var expected = featurizer.Transform(data);
-        using var asFloat = new OnnxRunner(OnnxExporter.ExportToBytes(featurizer));
-        using var asByte = new OnnxRunner(OnnxExporter.ExportToBytes(featurizer, new OnnxExportOptions { PixelType = OnnxPixelType.Byte }));
+        using var asFloat = new OnnxRunner(OnnxExporter.ExportToBytes(model));
+        using var asByte = new OnnxRunner(OnnxExporter.ExportToBytes(model, new OnnxExportOptions { PixelType = OnnxPixelType.Byte }));
 
         Assert.AreEqual(typeof(byte), asByte.Input.ElementType);
         Assert.AreEqual(typeof(float), asFloat.Input.ElementType);
@@ -116,13 +117,13 @@ public sealed class OnnxExportTests
         var expected = featurizer.Transform(data);
         // Pixels already in [0, 1]: InputScale 1; pixels in 0–510: InputScale 1/510.
         var unit = data.Pixels.ToArray().Select(b => b / 255f).ToArray();
-        using var identity = new OnnxRunner(OnnxExporter.ExportToBytes(featurizer, new OnnxExportOptions { InputScale = 1f }));
+        using var identity = new OnnxRunner(OnnxExporter.ExportToBytes(model, new OnnxExportOptions { InputScale = 1f }));
         Assert.IsTrue(MaxAbsDifference(expected.Values, identity.Run(unit, data.Count, PixelsPerImage(data))) <= Tolerance);
         var doubled = data.Pixels.ToArray().Select(b => 2f * b).ToArray();
-        using var half = new OnnxRunner(OnnxExporter.ExportToBytes(featurizer, new OnnxExportOptions { InputScale = 1f / 510f }));
+        using var half = new OnnxRunner(OnnxExporter.ExportToBytes(model, new OnnxExportOptions { InputScale = 1f / 510f }));
         Assert.IsTrue(MaxAbsDifference(expected.Values, half.Run(doubled, data.Count, PixelsPerImage(data))) <= Tolerance);
         // The scale is part of the graph: the default model on [0, 1] inputs gives other features.
-        using var standard = new OnnxRunner(OnnxExporter.ExportToBytes(featurizer));
+        using var standard = new OnnxRunner(OnnxExporter.ExportToBytes(model));
         Assert.IsTrue(MaxAbsDifference(expected.Values, standard.Run(unit, data.Count, PixelsPerImage(data))) > 1e-3f);
     }
 
@@ -133,7 +134,7 @@ public sealed class OnnxExportTests
         using var model = CreateModel("simvae", BackboneKind.Conv, data);
         using var featurizer = new Featurizer(model);
         var expected = featurizer.Transform(data);
-        using var onnx = new OnnxRunner(OnnxExporter.ExportToBytes(featurizer, new OnnxExportOptions { InputName = "image", OutputName = "embedding" }));
+        using var onnx = new OnnxRunner(OnnxExporter.ExportToBytes(model, new OnnxExportOptions { InputName = "image", OutputName = "embedding" }));
 
         Assert.AreEqual("image", onnx.InputName);
         Assert.AreEqual("embedding", onnx.OutputName);
@@ -154,8 +155,7 @@ public sealed class OnnxExportTests
     {
         var data = RandomImages(2, seed: 1);
         using var model = CreateModel("simvae", BackboneKind.ResNet18, data);
-        using var featurizer = new Featurizer(model);
-        var graph = ModelProto.Parser.ParseFrom(OnnxExporter.ExportToBytes(featurizer, new OnnxExportOptions { PixelType = OnnxPixelType.Byte }));
+        var graph = ModelProto.Parser.ParseFrom(OnnxExporter.ExportToBytes(model, new OnnxExportOptions { PixelType = OnnxPixelType.Byte }));
 
         Assert.AreEqual(OnnxExporter.IrVersion, graph.IrVersion);
         Assert.AreEqual(OnnxExporter.Opset, graph.OpsetImport.Single().Version);
@@ -176,11 +176,11 @@ public sealed class OnnxExportTests
     public void UnknownModuleTypeFailsNamingTypeAndPath()
     {
         using var model = new CustomHeadModel(new SimClrOptions { Backbone = BackboneKind.Mlp });
-        using var featurizer = new Featurizer(model);
+        model.eval();
         // The head is not part of the features unless the model uses it.
-        Assert.IsTrue(OnnxExporter.ExportToBytes(featurizer).Length > 0);
+        Assert.IsTrue(OnnxExporter.ExportToBytes(model).Length > 0);
         model.UseHeadOutput = true;
-        var e = Assert.ThrowsExactly<NotSupportedException>(() => OnnxExporter.ExportToBytes(featurizer));
+        var e = Assert.ThrowsExactly<NotSupportedException>(() => OnnxExporter.ExportToBytes(model));
         StringAssert.Contains(e.Message, "'head.1'");
         StringAssert.Contains(e.Message, nameof(Doubler));
     }
@@ -200,7 +200,8 @@ public sealed class OnnxExportTests
         var before = File.ReadAllBytes(path);
 
         using var custom = new CustomHeadModel(new SimClrOptions()) { UseHeadOutput = true };
-        Assert.ThrowsExactly<NotSupportedException>(() => OnnxExporter.Export(new Featurizer(custom), path));
+        custom.eval();
+        Assert.ThrowsExactly<NotSupportedException>(() => OnnxExporter.Export(custom, path));
         CollectionAssert.AreEqual(before, File.ReadAllBytes(path), "a failed export leaves the file as it was");
         Assert.AreEqual(1, Directory.GetFiles(Path.GetDirectoryName(path)!).Length, "no temporary file is left behind");
 
@@ -213,7 +214,6 @@ public sealed class OnnxExportTests
     public void InvalidOptionsAndTrainingModeAreRejected()
     {
         using var model = CreateModel("vae", BackboneKind.Mlp, RandomImages(1, 1, channels: 1, size: 28));
-        using var featurizer = new Featurizer(model);
         foreach (var (options, name) in new (OnnxExportOptions, string)[]
         {
             (new() { InputScale = 0 }, "InputScale"),
@@ -226,12 +226,14 @@ public sealed class OnnxExportTests
             (new() { PixelType = (OnnxPixelType)7 }, "PixelType"),
         })
         {
-            var e = Assert.ThrowsExactly<ArgumentException>(() => OnnxExporter.ExportToBytes(featurizer, options), name);
+            var e = Assert.ThrowsExactly<ArgumentException>(() => OnnxExporter.ExportToBytes(model, options), name);
             StringAssert.Contains(e.Message, name);
         }
-        model.Train();
-        var training = Assert.ThrowsExactly<InvalidOperationException>(() => OnnxExporter.ExportToBytes(featurizer));
+        model.train();
+        var training = Assert.ThrowsExactly<InvalidOperationException>(() => OnnxExporter.ExportToBytes(model));
         StringAssert.Contains(training.Message, "training mode");
+        model.Dispose();
+        Assert.ThrowsExactly<ObjectDisposedException>(() => OnnxExporter.ExportToBytes(model));
     }
 
     private static SslOptions Options(string method, BackboneKind backbone, int channels, int size) =>
@@ -247,23 +249,23 @@ public sealed class OnnxExportTests
         TorchRuntime.ManualSeed((ulong)(17 + SslMethods.Names.ToList().IndexOf(method)));
         var model = SslModel.Create(Options(method, backbone, data.Channels, data.Height));
         // Only the encoder's batch norms are part of the features (not the decoder's, heads' or teacher's).
-        var norms = model.NamedModules().Where(m => m.Key.StartsWith("encoder.", StringComparison.Ordinal) || m.Key.StartsWith("backbone.", StringComparison.Ordinal))
-            .Select(m => m.Value).OfType<BatchNormBase>().ToList();
+        var norms = model.named_modules().Where(m => m.name.StartsWith("encoder.", StringComparison.Ordinal) || m.name.StartsWith("backbone.", StringComparison.Ordinal))
+            .Select(m => m.module).OfType<NormBase>().ToList();
         if (norms.Count > 0)
         {
-            using var scope = DisposeScope.Open();
-            using var noGrad = Autograd.NoGrad();
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
             foreach (var norm in norms)
             {
-                norm.Weight!.Uniform_(0.5, 1.5);
-                norm.Bias!.Uniform_(-0.2, 0.2);
+                norm.weight!.uniform_(0.5, 1.5);
+                norm.bias!.uniform_(-0.2, 0.2);
             }
-            model.Train();
-            for (int pass = 0; pass < 3; pass++) model.Encode(Tensor.Rand([4, data.Channels, data.Height, data.Width]));
+            model.train();
+            for (int pass = 0; pass < 3; pass++) model.Encode(rand(4, data.Channels, data.Height, data.Width));
         }
-        model.Eval();
+        model.eval();
         foreach (var norm in norms)
-            Assert.IsFalse(norm.RunningMean.ToArray<float>().All(v => v == 0), "running statistics were updated");
+            Assert.IsFalse(norm.running_mean!.data<float>().All(v => v == 0), "running statistics were updated");
         return model;
     }
 
@@ -294,14 +296,14 @@ public sealed class OnnxExportTests
     }
 
     /// <summary>A module type the exporter has no translation for.</summary>
-    private sealed class Doubler : Module<Tensor, Tensor>
+    private sealed class Doubler() : nn.Module<Tensor, Tensor>(nameof(Doubler))
     {
-        public override Tensor Forward(Tensor input) => input * 2;
+        public override Tensor forward(Tensor input) => input * 2;
     }
 
     /// <summary>A SimCLR-shaped model whose head ends in a <see cref="Doubler"/>.</summary>
     private sealed class CustomHeadModel(SimClrOptions options)
-        : TwoViewModel(options, d => new Sequential(new Linear(d, d), new Doubler()))
+        : TwoViewModel(options, d => nn.Sequential(new Linear(d, d), new Doubler()))
     {
         protected override LossTerms PairLoss(Tensor first, Tensor second) => NtXentLoss.Compute(first, second, 0.5);
     }

@@ -127,7 +127,7 @@ public class OptimizerTests
         Schedule = LearningRateSchedule.WarmupCosine, WarmupFraction = 0.2,
     };
 
-    private static void TrainSteps(Engine.Linear model, OptimizerSetup setup, Tensor x, Tensor y, long from, long to)
+    private static void TrainSteps(SimVae.Engine.Linear model, OptimizerSetup setup, Tensor x, Tensor y, long from, long to)
     {
         for (long step = from; step < to; step++)
         {
@@ -149,8 +149,8 @@ public class OptimizerTests
         manual_seed(3);
         using var x = randn(16, 5);
         using var y = randn(16, 2);
-        using var uninterrupted = new Engine.Linear(5, 2);
-        using var resumed = new Engine.Linear(5, 2);
+        using var uninterrupted = new SimVae.Engine.Linear(5, 2);
+        using var resumed = new SimVae.Engine.Linear(5, 2);
         using var setup = OptimizerSetup.FromOptions(OptionsFor(kind), [new ParameterGroup(uninterrupted.parameters())], 10);
         TrainSteps(uninterrupted, setup, x, y, 0, 3);
 
@@ -211,7 +211,7 @@ public class OptimizerTests
     {
         foreach (var kind in new[] { OptimizerKind.Lars, OptimizerKind.Adam })
         {
-            using var model = new Engine.Linear(4, 3);
+            using var model = new SimVae.Engine.Linear(4, 3);
             using var setup = OptimizerSetup.FromOptions(OptionsFor(kind), [new ParameterGroup(model.parameters())], 10);
             using var x = randn(8, 4);
             using var target = randn(8, 3);

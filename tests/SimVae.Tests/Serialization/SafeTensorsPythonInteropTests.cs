@@ -108,7 +108,7 @@ public class SafeTensorsPythonInteropTests
             ["layer.0/weight ✓"] = torch.tensor(-3.25f),
             ["empty"] = torch.empty(new long[] { 0, 3 }, ScalarType.Int32),
         };
-        var metadata = new Dictionary<string, string> { ["writer"] = "SimVae.Torch", ["note"] = "ünïcødé \"q\"" };
+        var metadata = new Dictionary<string, string> { ["writer"] = "SimVae", ["note"] = "ünïcødé \"q\"" };
         string path = Path.Combine(Path.GetTempPath(), $"cs-{Guid.NewGuid():N}.safetensors");
         try
         {
