@@ -201,6 +201,7 @@ internal static class TrainCommand
         try
         {
             options.Validate();
+            SslModel.CheckSize(options);
         }
         catch (ArgumentException e)
         {
