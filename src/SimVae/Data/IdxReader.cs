@@ -99,8 +99,10 @@ public static class IdxReader
             long headerBytes = 4 + dimBytes.Length;
             if (!gzip && file.Length - headerBytes < total)
                 throw new DataSetFormatException(path, $"truncated {kind} file: header [{string.Join(", ", dims)}] needs {total} data bytes, found {file.Length - headerBytes}");
-            if (gzip && GzipSize(file) is { } stated && stated != (uint)(headerBytes + total))
-                throw new DataSetFormatException(path, $"header [{string.Join(", ", dims)}] describes {headerBytes + total} bytes but the gzip trailer says the file inflates to {stated} (mod 2^32); refused before inflating");
+            if (gzip && GzipSize(file) is { } stated && stated != headerBytes + total)
+                throw new DataSetFormatException(path, stated < headerBytes + total
+                    ? $"truncated {kind} file: header [{string.Join(", ", dims)}] needs {total} data bytes, found {Math.Max(0, stated - headerBytes)} (by its gzip trailer); refused before inflating"
+                    : $"header [{string.Join(", ", dims)}] describes {headerBytes + total} bytes but the gzip trailer says the file inflates to {stated}; refused before inflating");
             var data = new byte[total];
             int got = ReadFully(stream, data);
             if (got < total)
