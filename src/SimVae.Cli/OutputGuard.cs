@@ -153,7 +153,10 @@ internal sealed class OutputGuard
         CheckFileAbove(option, path, full);
         if (mustBeEmpty && Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any())
             throw CliException.Input($"{option} folder '{path}' is not empty: files are only written into a new or empty folder; choose another {option}");
-        CheckExistingFolderWritable(option, path, Directory.Exists(full) ? full : Path.GetDirectoryName(full)!);
+        // A missing folder is created with the folders above it: the nearest existing one must be writable.
+        var existing = full;
+        while (!Directory.Exists(existing) && Path.GetDirectoryName(existing) is { } parent) existing = parent;
+        CheckExistingFolderWritable(option, path, existing);
     }
 
     /// <summary>Refuses a path with a file where a folder should be (e.g. <c>notes.txt/out</c>), naming that file.</summary>
