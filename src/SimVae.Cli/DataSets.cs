@@ -49,10 +49,23 @@ internal static class DataSets
         {
             throw CliException.Input(e.Message, e);
         }
+        if (data.Count == 0) throw CliException.Input($"{data.Name} holds no images" + (path is null ? "" : $" (--data-path '{path}')"));
         if (limit is { } n && n < data.Count)
             data = data.Subset(Enumerable.Range(0, n).ToArray(), $"{data.Name} (first {n})");
         return data;
     }
+
+    /// <summary>
+    /// The shape of data set <paramref name="name"/>'s images, known before loading: fixed for FashionMNIST (1×28×28) and
+    /// CIFAR-10 (3×32×32), <paramref name="size"/> for generated (gray) and decoded (<paramref name="channels"/>) images.
+    /// </summary>
+    public static (int Channels, int Height, int Width) Shape(string name, int channels, int size) => name switch
+    {
+        FashionMnistName => (1, 28, 28),
+        Cifar10Name => (3, 32, 32),
+        SyntheticName => (1, size, size),
+        _ => (channels, size, size),
+    };
 
     private static ImageDataset LoadFolder(string root, DataSplit split, (int Channels, int Height, int Width) shape)
     {

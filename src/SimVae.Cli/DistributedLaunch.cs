@@ -76,6 +76,7 @@ internal sealed partial class DistributedLaunch
         var arguments = WorkerArguments(Environment.GetCommandLineArgs().Skip(1).ToArray(), threads);
         output.Info($"Starting {perNode} worker(s) on node {node} of {nodes} (world size {world}, {threads} thread(s) each, rendezvous {CliOutput.E(r.GetValue(masterAddr))}:{port})");
         var workers = new List<(int Rank, Process Process)>();
+        var killedByLauncher = new HashSet<Process>();
         try
         {
             for (int local = 0; local < perNode; local++)
@@ -96,17 +97,22 @@ internal sealed partial class DistributedLaunch
             }
             // Ctrl+C reaches the workers too (same process group): they agree to stop and rank 0 writes the checkpoint;
             // the launcher only waits for them, and stops the rest when one fails.
-            Wait(workers.Select(w => w.Process).ToList());
+            killedByLauncher = Wait(workers.Select(w => w.Process).ToList(), output.Cancellation);
         }
         finally
         {
             foreach (var (_, process) in workers)
                 if (!process.HasExited) process.Kill(entireProcessTree: true);
         }
-        var codes = workers.Select(w => (w.Rank, Code: w.Process.ExitCode)).ToArray();
+        var codes = workers.Select(w => (w.Rank, Code: w.Process.ExitCode, Killed: killedByLauncher.Contains(w.Process))).ToArray();
         foreach (var (_, process) in workers) process.Dispose();
-        int main = codes.First(c => c.Rank == workers[0].Rank).Code;
-        return main != 0 ? main : codes.FirstOrDefault(c => c.Code != 0).Code;
+        // Rank 0's code, else the first failure; a worker that a signal killed (not the launcher, not Ctrl+C/SIGTERM, which
+        // exit 130) is a failed rank of the run: exit code 5, naming it.
+        var first = codes.Where(c => c.Code != 0).OrderBy(c => c.Killed).ThenBy(c => c.Rank != workers[0].Rank).FirstOrDefault();
+        if (first.Code > 128 && first.Code != ExitCodes.Cancelled && !first.Killed)
+            throw new CliException(ExitCodes.Device, $"distributed training: rank {first.Rank} was killed by signal {first.Code - 128} (exit code {first.Code}); " +
+                                                     "the other ranks were stopped and the last checkpoint stays loadable");
+        return first.Code;
     }
 
     /// <summary>Most workers one machine may start: one per processor (at least 2); more only share the same cores.</summary>
@@ -123,19 +129,39 @@ internal sealed partial class DistributedLaunch
                                                      "Pass --device cpu, or train on one GPU without --nproc-per-node");
     }
 
-    /// <summary>Waits for every worker; once one has failed, gives the others <see cref="FailureGrace"/> to stop, then kills them.</summary>
-    private static void Wait(List<Process> workers)
+    /// <summary>
+    /// Waits for every worker; once one has failed, gives the others <see cref="FailureGrace"/> to stop, then kills them
+    /// (returned). When the launcher is asked to stop (Ctrl+C, SIGTERM), it asks every worker to stop with SIGTERM, once:
+    /// they agree on the step and rank 0 writes the checkpoint.
+    /// </summary>
+    private static HashSet<Process> Wait(List<Process> workers, CancellationToken stop)
     {
+        const int SigTerm = 15;
         DateTime? killAt = null;
+        bool forwarded = false;
+        var killed = new HashSet<Process>();
         while (!workers.All(w => w.HasExited))
         {
+            if (stop.IsCancellationRequested && !forwarded && OperatingSystem.IsLinux())
+            {
+                forwarded = true;
+                foreach (var w in workers.Where(w => !w.HasExited)) _ = Kill(w.Id, SigTerm);
+            }
             if (killAt is null && workers.Any(w => w.HasExited && w.ExitCode != 0)) killAt = DateTime.UtcNow + FailureGrace;
             if (DateTime.UtcNow > killAt)
-                foreach (var w in workers.Where(w => !w.HasExited)) w.Kill(entireProcessTree: true);
+                foreach (var w in workers.Where(w => !w.HasExited))
+                {
+                    killed.Add(w);
+                    w.Kill(entireProcessTree: true);
+                }
             Thread.Sleep(100);
         }
         foreach (var w in workers) w.WaitForExit();
+        return killed;
     }
+
+    [LibraryImport("libc", EntryPoint = "kill")]
+    private static partial int Kill(int pid, int signal);
 
     /// <summary>
     /// In a worker this launcher started: asks Linux to kill this process when the launcher dies (PR_SET_PDEATHSIG), and

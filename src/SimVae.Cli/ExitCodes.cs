@@ -3,7 +3,7 @@ namespace SimVae.Cli;
 /// <summary>
 /// The tool's exit codes (also in the tool's README). Scripts can rely on them: 0 is success, 2 a mistake in the
 /// command line, 3 a problem with an input file or data set, 4 a training run whose loss became NaN/∞, 5 libtorch
-/// or the device, 130 an interrupted run (Ctrl+C; a checkpoint was written), 1 anything else.
+/// or the device, 130 an interrupted run (Ctrl+C or SIGTERM; a checkpoint was written), 1 anything else.
 /// </summary>
 internal static class ExitCodes
 {
@@ -25,6 +25,6 @@ internal static class ExitCodes
     /// <summary>libtorch failed or the device is unusable (e.g. CUDA requested on a machine without it).</summary>
     public const int Device = 5;
 
-    /// <summary>Interrupted (Ctrl+C / SIGINT): training stopped cleanly after writing a checkpoint (128 + SIGINT).</summary>
+    /// <summary>Interrupted (Ctrl+C / SIGINT, or SIGTERM): training stopped cleanly after writing a checkpoint (128 + SIGINT).</summary>
     public const int Cancelled = 130;
 }

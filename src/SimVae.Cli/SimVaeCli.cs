@@ -65,7 +65,7 @@ internal static class SimVaeCli
         // A plain command named "simvae" (not RootCommand, which takes the assembly's name SimVae.Cli for usage lines).
         var root = new Command("simvae",
             "simvae: self-supervised representation learning on images (SimVAE, VAE, β-VAE, SimCLR, VICReg) on libtorch.\n" +
-            "Exit codes: 0 success, 1 unexpected error, 2 bad command line, 3 missing or invalid input, 4 training diverged, 5 libtorch/device error, 130 interrupted (checkpoint written).")
+            "Exit codes: 0 success, 1 unexpected error, 2 bad command line, 3 missing or invalid input, 4 training diverged, 5 libtorch/device error, 130 interrupted by Ctrl+C or SIGTERM (checkpoint written).")
         {
             TrainCommand.Create(output),
             FeaturizeCommand.Create(output),

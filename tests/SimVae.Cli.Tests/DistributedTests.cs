@@ -99,9 +99,9 @@ public sealed class DistributedTests
 
     [TestMethod]
     [Timeout(180_000, CooperativeCancellation = true)]
-    [DataRow("--limit 64 --latent-dim 8", "model options")]
-    [DataRow("--limit 48", "data fingerprint")]
-    public void RanksWithDifferentSettingsAreRefusedBeforeTheFirstStep(string rank1Change, string named)
+    [DataRow("--limit 64 --backbone conv", "model options", "backbone is \"Mlp\" on rank 0, \"Conv\" on rank 1")]
+    [DataRow("--limit 48", "data fingerprint", "")]
+    public void RanksWithDifferentSettingsAreRefusedBeforeTheFirstStep(string rank1Change, string named, string difference)
     {
         using var folder = new TempFolder();
         int port = FreePort();
@@ -116,6 +116,7 @@ public sealed class DistributedTests
             lock (output) text = output.ToString();
             Assert.AreEqual(ExitCodes.Device, process.ExitCode, text);
             StringAssert.Contains(text, $"refused before the first step: {named} mismatch between rank 0 and rank 1");
+            StringAssert.Contains(text, difference);
         }
         Assert.IsFalse(File.Exists(folder.File("run.simvae.ckpt")), "no step was taken");
     }
@@ -131,7 +132,70 @@ public sealed class DistributedTests
         StringAssert.Contains(run.Stderr, message);
     }
 
-    [TestMethod]
+[TestMethod]
+    [Timeout(240_000, CooperativeCancellation = true)]
+    public void SigtermReachesEveryRankWithOneStepAndAKilledRankZeroIsExitCode5()
+    {
+        using var folder = new TempFolder();
+        var args = $"\"{ToolDll}\" train --dataset synthetic --limit 64 --batch-size 16 --max-steps 100000 --checkpoint-every 100000 --threads 2 --nproc-per-node 2 --master-port {FreePort()} --output run.simvae";
+        // SIGTERM to the launcher: forwarded; both ranks stop at the step of the checkpoint and say so; exit 130.
+        using (var launcher = Processes.Start("dotnet", $"{args} --metrics m.jsonl --log-every 1", folder.Path, null, out var log))
+        {
+            WaitFor(() => File.Exists(folder.File("m.jsonl")) && new FileInfo(folder.File("m.jsonl")).Length > 0, launcher, log);
+            Assert.AreEqual(0, Processes.Run("kill", $"-TERM {launcher.Id}", folder.Path, TimeSpan.FromSeconds(10)).ExitCode);
+            Assert.IsTrue(launcher.WaitForExit(TimeSpan.FromSeconds(60)), $"still running after SIGTERM:\n{log}");
+            launcher.WaitForExit();
+            string text;
+            lock (log) text = log.ToString();
+            Assert.AreEqual(ExitCodes.Cancelled, launcher.ExitCode, text);
+            long step = HostileUserTests.CheckpointStep(folder.File("run.simvae.ckpt"));
+            StringAssert.Contains(text, $"simvae: error: training interrupted at step {step}; checkpoint written");
+            StringAssert.Contains(text, $"[rank 1] simvae: error: training interrupted at step {step}; rank 0 writes the checkpoint");
+        }
+        // SIGKILL to rank 0: the launcher reports it as a failed rank (exit 5, docs/distributed.md), not 137.
+        using (var launcher = Processes.Start("dotnet", args, folder.Path, null, out var log))
+        {
+            int rank0 = 0;
+            WaitFor(() => (rank0 = WorkerOfRank(launcher.Id, 0)) > 0, launcher, log);
+            Thread.Sleep(3000);
+            Assert.AreEqual(0, Processes.Run("kill", $"-KILL {rank0}", folder.Path, TimeSpan.FromSeconds(10)).ExitCode);
+            Assert.IsTrue(launcher.WaitForExit(TimeSpan.FromSeconds(60)), $"still running after rank 0 was killed:\n{log}");
+            launcher.WaitForExit();
+            string text;
+            lock (log) text = log.ToString();
+            Assert.AreEqual(ExitCodes.Device, launcher.ExitCode, text);
+            StringAssert.Contains(text, "rank 0 was killed by signal 9 (exit code 137)");
+        }
+    }
+
+    private static void WaitFor(Func<bool> condition, Process process, System.Text.StringBuilder log)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.IsFalse(process.HasExited, $"exited early:\n{log}");
+            Assert.IsTrue(clock.Elapsed < TimeSpan.FromSeconds(90), $"not within 90 s:\n{log}");
+            Thread.Sleep(100);
+        }
+    }
+
+    /// <summary>The process id of the launcher's worker of rank <paramref name="rank"/> (0 while none), from /proc.</summary>
+    private static int WorkerOfRank(int launcher, int rank)
+    {
+        foreach (var status in Directory.EnumerateDirectories("/proc").Select(Path.GetFileName))
+        {
+            if (!int.TryParse(status, CultureInfo.InvariantCulture, out int pid)) continue;
+            try
+            {
+                var environment = File.ReadAllText($"/proc/{pid}/environ").Split('\0');
+                if (environment.Contains($"SIMVAE_LAUNCHER_PID={launcher}") && environment.Contains($"RANK={rank}")) return pid;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        }
+        return 0;
+    }
+
+        [TestMethod]
     [Timeout(180_000, CooperativeCancellation = true)]
     public void WorkersDieWithTheirLauncher()
     {

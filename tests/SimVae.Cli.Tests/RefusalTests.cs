@@ -7,6 +7,8 @@ using SimVae.Methods;
 using SimVae.Engine;
 using SimVae.IO;
 
+using Case = SimVae.Cli.Tests.Refusals.Case;
+
 namespace SimVae.Cli.Tests;
 
 /// <summary>
@@ -18,9 +20,6 @@ public sealed class RefusalTests
 {
     private static TempFolder folder = null!;
     private static string bundle = null!;
-
-    /// <summary>One refusal: the arguments, the exit code and fragments the error line must hold.</summary>
-    private sealed record Case(string Name, string[] Args, int Exit, params string[] Fragments);
 
     [ClassInitialize]
     public static void TrainOnce(TestContext _)
@@ -34,38 +33,9 @@ public sealed class RefusalTests
     [ClassCleanup]
     public static void Cleanup() => folder?.Dispose();
 
-    /// <summary>Train arguments for 2 steps on 64 generated images; <paramref name="extra"/> adds options or replaces their values.</summary>
-    private static string[] Tiny(string output, params string[] extra)
-    {
-        var args = new List<string> { "train", "--dataset", "synthetic", "--limit", "64", "--batch-size", "32", "--max-steps", "2", "--device", "cpu", "--output", output };
-        for (int k = 0; k < extra.Length; k++)
-        {
-            bool valued = k + 1 < extra.Length && !extra[k + 1].StartsWith("--", StringComparison.Ordinal);
-            int at = args.IndexOf(extra[k]);
-            if (valued && at >= 0) args[at + 1] = extra[++k];
-            else if (valued) args.AddRange([extra[k], extra[++k]]);
-            else args.Add(extra[k]);
-        }
-        return [.. args];
-    }
+    private static string[] Tiny(string output, params string[] extra) => Refusals.Tiny(output, extra);
 
-    /// <summary>Runs every case (in parallel) and reports all that failed at once.</summary>
-    private static void Expect(params Case[] cases)
-    {
-        var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
-        Parallel.ForEach(cases, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(2, Environment.ProcessorCount) }, c =>
-        {
-            var arguments = string.Join(" ", c.Args.Append("--quiet").Select(a => $"\"{a}\""));
-            var (code, text) = Processes.Run("dotnet", $"\"{Cli.ToolDll}\" {arguments}", folder.Path, TimeSpan.FromSeconds(90));
-            var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            var problems = new List<string>();
-            if (code != c.Exit) problems.Add($"exit {code}, expected {c.Exit}");
-            if (lines.Length != 1 || !lines[0].StartsWith("simvae: error: ", StringComparison.Ordinal)) problems.Add("not exactly one error line");
-            problems.AddRange(c.Fragments.Where(f => !text.Contains(f, StringComparison.Ordinal)).Select(f => $"no '{f}'"));
-            if (problems.Count > 0) failures.Add($"{c.Name}: {string.Join(", ", problems)}\n{text}");
-        });
-        if (!failures.IsEmpty) Assert.Fail(string.Join("\n", failures));
-    }
+    private static void Expect(params Case[] cases) => Refusals.Expect(folder.Path, cases);
 
     private static string Hash(string path) => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path)));
 

@@ -27,7 +27,12 @@ internal static class ExportImagesCommand
         {
             var clock = Stopwatch.StartNew();
             var root = r.GetValue(folder)!;
-            var data = DataSets.Load(r.GetValue(dataset)!, DataSets.ParseSplit(r.GetValue(split)!), r.GetValue(dataPath), r.GetValue(limit), (1, 28, 28));
+            var splitName = DataSets.ParseSplit(r.GetValue(split)!);
+            new OutputGuard()
+                .InputFolder("--data-path", DataSets.InputFolder(r.GetValue(dataset)!, splitName, r.GetValue(dataPath)))
+                .OutputFolder("--output", root, mustBeEmpty: true)
+                .Check(output);
+            var data = DataSets.Load(r.GetValue(dataset)!, splitName, r.GetValue(dataPath), r.GetValue(limit), (1, 28, 28));
             IReadOnlyList<string> files;
             try
             {

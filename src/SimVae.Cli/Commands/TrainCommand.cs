@@ -68,11 +68,14 @@ internal static class TrainCommand
                 .Input("--checkpoint", resuming ? checkpointPath : null)
                 .Output("--output", bundlePath)
                 .Output("--checkpoint", checkpointPath)
-                .Output("--metrics", r.GetValue(metrics))
+                .Output("--metrics", r.GetValue(metrics), MetricsLog.IsMetricsLog, "a metrics log simvae wrote (one is replaced, or appended to with --resume)")
                 .Check(output);
             int size = r.GetValue(imageSize);
-            var data = DataSets.Load(r.GetValue(dataset)!, DataSplit.Train, r.GetValue(dataPath), r.GetValue(limit), (r.GetValue(channels), size, size));
-            var options = BuildOptions(m, data, r.GetValue(backbone)!, r.GetValue(latent), r.GetValue(views), r.GetValue(batch), r.GetValue(lr), r.GetValue(beta), r.GetValue(augmentation)!);
+            var datasetName = r.GetValue(dataset)!;
+            // The options are checked for the data set's image shape before any image is read or generated.
+            var options = BuildOptions(m, DataSets.Shape(datasetName, r.GetValue(channels), size), r.GetValue(backbone)!, r.GetValue(latent), r.GetValue(views),
+                r.GetValue(batch), r.GetValue(lr), r.GetValue(beta), r.GetValue(augmentation)!);
+            var data = DataSets.Load(datasetName, DataSplit.Train, r.GetValue(dataPath), r.GetValue(limit), (r.GetValue(channels), size, size));
             if (data.Count < options.BatchImages)
                 throw CliException.Usage($"{data.Name} has {data.Count} images, fewer than one batch (--batch-size {options.BatchImages})");
             var parallel = distributed.Worker(r);
@@ -133,7 +136,9 @@ internal static class TrainCommand
         catch (OperationCanceledException e)
         {
             throw new CliException(ExitCodes.Cancelled,
-                $"training interrupted at step {last?.Step ?? 0}; checkpoint written to '{trainerOptions.CheckpointPath}' — run the same command with --resume to continue", e);
+                $"training interrupted at step {trainer.CompletedSteps}; " +
+                (DistributedLaunch.IsMainRank(trainerOptions.DataParallel) ? $"checkpoint written to '{trainerOptions.CheckpointPath}'" : $"rank 0 writes the checkpoint '{trainerOptions.CheckpointPath}'") +
+                " — run the same command with --resume to continue", e);
         }
         catch (TrainingDivergedException e)
         {
@@ -148,7 +153,7 @@ internal static class TrainCommand
         if (!DistributedLaunch.IsMainRank(trainerOptions.DataParallel)) return ExitCodes.Success;
         ModelBundle.Save(bundlePath, model, DataFingerprint.Of(data));
         var seconds = clock.Elapsed.TotalSeconds;
-        var result = new TrainResult("train", options.MethodName, data.Name, data.Count, last?.Step ?? 0, last?.TotalSteps ?? planned,
+        var result = new TrainResult("train", options.MethodName, data.Name, data.Count, trainer.CompletedSteps, last?.TotalSteps ?? planned,
             losses, last?.ViewsPerSecond, seconds, Path.GetFullPath(bundlePath), Path.GetFullPath(trainerOptions.CheckpointPath!), trainerOptions.Device.Name(),
             PrecisionPolicy.Name(trainer.Precision));
         output.Result(result, () =>
@@ -167,7 +172,7 @@ internal static class TrainCommand
     }
 
     /// <summary>The method's options for the data's image shape and the given settings (null: the method's default).</summary>
-    internal static SslOptions BuildOptions(string method, ImageDataset data, string backbone, int latentDim, int? views, int batchImages,
+    internal static SslOptions BuildOptions(string method, (int Channels, int Height, int Width) data, string backbone, int latentDim, int? views, int batchImages,
         double? learningRate, double beta, string augmentation)
     {
         var kind = backbone switch
@@ -196,6 +201,7 @@ internal static class TrainCommand
         try
         {
             options.Validate();
+            SslModel.CheckSize(options);
         }
         catch (ArgumentException e)
         {

@@ -1,3 +1,4 @@
+using SimVae.IO;
 
 namespace SimVae.Data;
 
@@ -33,7 +34,7 @@ public static class Cifar10Reader
         {
             if (!File.Exists(path) && !Directory.Exists(path)) throw new DataSetFormatException(path, "file not found (expected a CIFAR-10 binary batch)");
             byte[] bytes;
-            try { bytes = RegularFile.ReadAll(path, MaxFileBytes, "CIFAR-10 batch"); }
+            try { bytes = BoundedFile.ReadAll(path, MaxFileBytes, "CIFAR-10 batch"); }
             catch (Exception e) when (e is IOException or InvalidDataException) { throw new DataSetFormatException(path, e.Message, e); }
             if (bytes.Length == 0) throw new DataSetFormatException(path, "empty file (expected CIFAR-10 records of 3073 bytes)");
             if (bytes.Length % RecordSize != 0)

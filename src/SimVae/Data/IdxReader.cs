@@ -1,3 +1,4 @@
+using SimVae.IO;
 using System.Buffers.Binary;
 using System.IO.Compression;
 
@@ -62,7 +63,7 @@ public static class IdxReader
     {
         if (!File.Exists(path) && !Directory.Exists(path)) throw new DataSetFormatException(path, $"file not found (expected IDX {what})");
         FileStream file;
-        try { file = RegularFile.OpenRead(path, $"IDX {what} file"); }
+        try { file = BoundedFile.OpenRead(path, $"IDX {what} file"); }
         catch (Exception e) when (e is IOException or InvalidDataException) { throw new DataSetFormatException(path, e.Message, e); }
         byte[] head;
         try
@@ -94,6 +95,14 @@ public static class IdxReader
                 total *= dims[d];
                 if (total > MaxBytes) throw new DataSetFormatException(path, $"dimensions [{string.Join(", ", dims.Take(d + 1))}] describe more than {MaxBytes} bytes");
             }
+            // Check the stated size against the file before allocating it: a raw file's length, a gzip file's trailer.
+            long headerBytes = 4 + dimBytes.Length;
+            if (!gzip && file.Length - headerBytes < total)
+                throw new DataSetFormatException(path, $"truncated {kind} file: header [{string.Join(", ", dims)}] needs {total} data bytes, found {file.Length - headerBytes}");
+            if (gzip && GzipSize(file) is { } stated && stated != headerBytes + total)
+                throw new DataSetFormatException(path, stated < headerBytes + total
+                    ? $"truncated {kind} file: header [{string.Join(", ", dims)}] needs {total} data bytes, found {Math.Max(0, stated - headerBytes)} (by its gzip trailer); refused before inflating"
+                    : $"header [{string.Join(", ", dims)}] describes {headerBytes + total} bytes but the gzip trailer says the file inflates to {stated}; refused before inflating");
             var data = new byte[total];
             int got = ReadFully(stream, data);
             if (got < total)
@@ -110,6 +119,18 @@ public static class IdxReader
         {
             throw new DataSetFormatException(path, $"could not be read: {e.Message}", e);
         }
+    }
+
+    /// <summary>The uncompressed size (mod 2³²) a gzip file's last 4 bytes state; null for a file too short to hold them. Keeps the position.</summary>
+    private static uint? GzipSize(FileStream file)
+    {
+        if (file.Length < 18) return null; // 10-byte header + 8-byte trailer
+        long position = file.Position;
+        var trailer = new byte[4];
+        file.Position = file.Length - 4;
+        int read = file.ReadAtLeast(trailer, 4, throwOnEndOfStream: false);
+        file.Position = position;
+        return read == 4 ? BinaryPrimitives.ReadUInt32LittleEndian(trailer) : null;
     }
 
     private static int ReadFully(Stream stream, Span<byte> buffer)

@@ -1,3 +1,4 @@
+using SimVae.IO;
 namespace SimVae.Data;
 
 /// <summary>
@@ -53,7 +54,7 @@ public static class ImageFolderReader
         {
             var (path, label) = files[k];
             byte[] bytes;
-            try { bytes = RegularFile.ReadAll(path, MaxFileBytes, "image file"); }
+            try { bytes = BoundedFile.ReadAll(path, MaxFileBytes, "image file"); }
             catch (Exception e) when (e is IOException or InvalidDataException) { throw new DataSetFormatException(path, e.Message, e); }
             if (bytes.Length == 0) throw new DataSetFormatException(path, "empty image file");
             var format = ImageHeader.Format(bytes);

@@ -6,7 +6,8 @@ namespace SimVae.Data;
 /// files can be tried on real images (e.g. FashionMNIST). Class folders are named after the class names (characters
 /// that file systems refuse become '_'), or the label numbers; files are numbered by their index in the data set,
 /// zero-padded, so that reading the folder back gives each class's images in data-set order. Existing files are never
-/// overwritten: the call fails before writing anything if one is in the way.
+/// overwritten: the call fails before writing anything if one is in the way; a file whose write fails (a full disk) is
+/// removed, so no empty or partial PNG is left.
 /// </summary>
 public static class ImageFolderWriter
 {
@@ -30,10 +31,24 @@ public static class ImageFolderWriter
         {
             Directory.CreateDirectory(Path.GetDirectoryName(paths[i])!);
             var png = PngWriter.Encode(ToInterleaved(images.Image(i), images.Channels, interleaved), images.Width, images.Height, images.Channels);
-            using var file = new FileStream(paths[i], FileMode.CreateNew, FileAccess.Write);
-            file.Write(png);
+            WriteNew(paths[i], png);
         }
         return paths;
+    }
+
+    /// <summary>Creates <paramref name="path"/> with <paramref name="bytes"/>; a failed write (a full disk) leaves no partial file.</summary>
+    private static void WriteNew(string path, byte[] bytes)
+    {
+        var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
+        try
+        {
+            using (file) file.Write(bytes);
+        }
+        catch
+        {
+            try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            throw;
+        }
     }
 
     private static string ClassFolder(ImageDataset images, int label)

@@ -61,6 +61,9 @@ public static class SyntheticShapes
         if (options.Size is < 8 or > 1024) throw new ArgumentOutOfRangeException(nameof(options), options.Size, "Size must be 8..1024");
         if (options.Bins < 1) throw new ArgumentOutOfRangeException(nameof(options), options.Bins, "Bins must be at least 1");
         int n = options.Count, size = options.Size;
+        if ((long)n * size * size > Array.MaxLength)
+            throw new ArgumentOutOfRangeException(nameof(options), options.Count,
+                $"{n:N0} images of {size}x{size} would need {(long)n * size * size:N0} bytes, more than the {Array.MaxLength:N0} one data set can hold; generate fewer or smaller images");
         var pixels = new byte[(long)n * size * size];
         var labels = new int[n];
         var values = Factors.Select(_ => new float[n]).ToArray();

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.RegularExpressions;
 
 namespace SimVae.IO;
@@ -5,7 +6,9 @@ namespace SimVae.IO;
 /// <summary>
 /// Writes files atomically — into a temporary file <c>.&lt;name&gt;.&lt;32 hex digits&gt;.tmp</c> in the same folder, flushed to
 /// disk, then renamed over the target — so readers see the old file or the complete new one, never a partial one; and
-/// removes the temporaries that a killed writer (SIGKILL, power loss) leaves behind.
+/// removes the temporaries that a killed writer (SIGKILL, power loss) leaves behind. A name too long to take the 38
+/// added characters within the file system's 255 bytes gets a temporary with the name cut to fit, so every name the
+/// file system accepts can be written.
 /// </summary>
 public static partial class AtomicFile
 {
@@ -18,7 +21,7 @@ public static partial class AtomicFile
         ArgumentNullException.ThrowIfNull(write);
         var full = Path.GetFullPath(path);
         var folder = Path.GetDirectoryName(full) ?? throw new ArgumentException($"'{path}' has no parent folder", nameof(path));
-        var temporary = Path.Combine(folder, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        var temporary = Path.Combine(folder, $".{TemporaryStem(Path.GetFileName(full))}.{Guid.NewGuid():N}.tmp");
         try
         {
             // FileShare.None takes an exclusive advisory lock on Unix: RemoveStaleTemporaries leaves a live write alone.
@@ -44,7 +47,7 @@ public static partial class AtomicFile
         ArgumentException.ThrowIfNullOrEmpty(path);
         var full = Path.GetFullPath(path);
         var folder = Path.GetDirectoryName(full);
-        var name = Path.GetFileName(full);
+        var name = TemporaryStem(Path.GetFileName(full));
         if (folder is null || name.Length == 0 || !Directory.Exists(folder)) return [];
         var removed = new List<string>();
         foreach (var candidate in Directory.EnumerateFiles(folder, $".{name}.*.tmp"))
@@ -62,6 +65,23 @@ public static partial class AtomicFile
             catch (UnauthorizedAccessException) { }
         }
         return removed;
+    }
+
+    /// <summary>Longest name, in UTF-8 bytes, that a temporary carries whole: 255 less the 38 characters it adds.</summary>
+    private const int MaxStemBytes = 255 - 38;
+
+    /// <summary><paramref name="name"/>, cut (between characters) to at most <see cref="MaxStemBytes"/> UTF-8 bytes.</summary>
+    private static string TemporaryStem(string name)
+    {
+        if (Encoding.UTF8.GetByteCount(name) <= MaxStemBytes) return name;
+        int bytes = 0, end = 0;
+        foreach (var rune in name.EnumerateRunes())
+        {
+            if (bytes + rune.Utf8SequenceLength > MaxStemBytes) break;
+            bytes += rune.Utf8SequenceLength;
+            end += rune.Utf16SequenceLength;
+        }
+        return name[..end];
     }
 
     private static void TryDelete(string path)

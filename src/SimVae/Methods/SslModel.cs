@@ -68,12 +68,22 @@ public abstract class SslModel : nn.Module
     /// <exception cref="ArgumentException">The options are invalid, or describe a model larger than <see cref="MaxStateBytes"/>.</exception>
     public static SslModel Create(SslOptions options)
     {
+        CheckSize(options);
+        return SslMethods.CreateModel(options);
+    }
+
+    /// <summary>
+    /// Checks on libtorch's meta device, without allocating anything, that the model <paramref name="options"/> describe
+    /// fits in <see cref="MaxStateBytes"/> (callers check it before loading data; <see cref="Create"/> checks it again).
+    /// </summary>
+    /// <exception cref="ArgumentException">The options are invalid, or describe a model larger than <see cref="MaxStateBytes"/>.</exception>
+    public static void CheckSize(SslOptions options)
+    {
         long bytes = StateBytes(StateShapes(options));
         if (bytes > MaxStateBytes)
             throw new ArgumentOutOfRangeException(nameof(options), bytes,
                 $"the {options.MethodName} model these options describe ({options.Backbone}, {options.Channels}x{options.Height}x{options.Width} images, d = {options.LatentDim}) " +
                 $"would hold {bytes:N0} bytes of weights, more than the {MaxStateBytes:N0} a model bundle can store; use smaller images or the Conv backbone");
-        return SslMethods.CreateModel(options);
     }
 
     /// <summary>

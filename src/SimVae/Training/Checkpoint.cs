@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using SimVae.Bundles;
 using SimVae.Data;
 using SimVae.Engine;
@@ -38,12 +37,6 @@ public static class Checkpoint
     private const string ModelPrefix = "model.";
     private const string OptimizerPrefix = "optim.";
     private const string HashKey = "sha256";
-
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        Converters = { new JsonStringEnumConverter() },
-    };
 
     /// <summary>Writes the checkpoint.</summary>
     public static void Save(string path, SslModel model, OptimizerSetup optimizer, long step, LoaderPosition next, CheckpointRun run)
@@ -145,7 +138,7 @@ public static class Checkpoint
         ["format"] = FormatName,
         ["version"] = Text(FormatVersion),
         ["method"] = options.MethodName,
-        ["options"] = JsonSerializer.Serialize(options, Json),
+        ["options"] = OptionsDiff.Serialize(options),
         ["seed"] = Text(run.Seed),
         // The names checkpoints wrote when this field held the autocast type ("none" for float32), so they still resume.
         ["mixedPrecision"] = run.Precision switch { Precision.Float32 => "none", Precision.BFloat16 => "BFloat16", var p => p.ToString() },
@@ -158,26 +151,12 @@ public static class Checkpoint
         if (key != "options" || saved is null) return [$"{key} is {saved ?? "missing"} in the checkpoint, {wanted} now"];
         try
         {
-            var before = Flatten(JsonDocument.Parse(saved).RootElement, "");
-            var now = Flatten(JsonDocument.Parse(wanted).RootElement, "");
-            return before.Keys.Union(now.Keys).Order(StringComparer.Ordinal)
-                .Where(k => before.GetValueOrDefault(k) != now.GetValueOrDefault(k))
-                .Select(k => $"{k} is {before.GetValueOrDefault(k) ?? "absent"} in the checkpoint, {now.GetValueOrDefault(k) ?? "absent"} now");
+            return OptionsDiff.Fields(saved, wanted).Select(d => $"{d.Field} is {d.A} in the checkpoint, {d.B} now");
         }
         catch (JsonException)
         {
             return ["options are not valid JSON in the checkpoint"];
         }
-    }
-
-    private static Dictionary<string, string> Flatten(JsonElement element, string prefix)
-    {
-        var result = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (element.ValueKind == JsonValueKind.Object)
-            foreach (var p in element.EnumerateObject())
-                foreach (var kv in Flatten(p.Value, prefix.Length == 0 ? p.Name : $"{prefix}.{p.Name}")) result[kv.Key] = kv.Value;
-        else result[prefix] = element.GetRawText();
-        return result;
     }
 
     /// <summary>After step 0 every parameter has optimiser state, all with the same entries; null when complete.</summary>

@@ -149,7 +149,7 @@ internal sealed class DataParallelRun : IDisposable
     {
         var mine = new Dictionary<string, string>
         {
-            ["model options"] = JsonSerializer.Serialize(model.Options),
+            ["model options"] = OptionsDiff.Serialize(model.Options),
             ["data fingerprint"] = DataFingerprint.Of(data).Sha256 + $" ({data.Count} images of {data.Channels}x{data.Height}x{data.Width})",
             ["trainer settings"] = string.Create(CultureInfo.InvariantCulture,
                 $"seed {trainer.Seed}, epochs {trainer.Epochs}, max steps {trainer.MaxSteps?.ToString(CultureInfo.InvariantCulture) ?? "none"}, precision {PrecisionPolicy.Name(PrecisionPolicy.Resolve(trainer.Precision, trainer.Device))}, " +
@@ -158,9 +158,17 @@ internal sealed class DataParallelRun : IDisposable
         var all = group.ExchangeText(JsonSerializer.Serialize(mine)).Select(t => JsonSerializer.Deserialize<Dictionary<string, string>>(t)!).ToArray();
         for (int r = 1; r < all.Length; r++)
             foreach (var (what, value) in all[0])
-                if (all[r].GetValueOrDefault(what) != value)
+                if (all[r].GetValueOrDefault(what) is var theirs && theirs != value)
                     throw new DistributedException($"refused before the first step: {what} mismatch between rank 0 and rank {r} " +
-                                                   $"(rank 0: {Clip(value)}; rank {r}: {Clip(all[r].GetValueOrDefault(what) ?? "none")})", [r]);
+                                                   $"({Differences(what, value, theirs, r)})", [r]);
+    }
+
+    /// <summary>For the options, each differing field with both ranks' values; otherwise both values.</summary>
+    private static string Differences(string what, string mine, string? theirs, int rank)
+    {
+        if (what == "model options" && theirs is not null)
+            return Clip(string.Join("; ", OptionsDiff.Fields(mine, theirs).Select(d => $"{d.Field} is {d.A} on rank 0, {d.B} on rank {rank}")));
+        return $"rank 0: {Clip(mine)}; rank {rank}: {Clip(theirs ?? "none")}";
     }
 
     private static string Clip(string text) => text.Length <= 300 ? text : text[..300] + "…";

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using SimVae.Bundles;
 using SimVae.Data;
 using SimVae.Engine;
@@ -31,6 +30,12 @@ public sealed class Trainer
 
     /// <summary>The precision this trainer's steps run in (<see cref="TrainerOptions.Precision"/> resolved for its device).</summary>
     public Precision Precision => PrecisionPolicy.Resolve(options.Precision, options.Device);
+
+    /// <summary>
+    /// Optimiser steps done so far by the current (or last) <see cref="Train"/> call, counting those of a resumed
+    /// checkpoint: after an interruption, the step its checkpoint holds.
+    /// </summary>
+    public long CompletedSteps { get; private set; }
 
     /// <summary>Reports progress every <see cref="TrainerOptions.LogEvery"/> steps.</summary>
     public event Action<TrainingProgress>? Progress;
@@ -86,6 +91,7 @@ public sealed class Trainer
             run = new CheckpointRun(options.Seed, DataFingerprint.Of(data), precision, loader.BatchesPerEpoch);
             if (resume && File.Exists(path)) (step, position) = Checkpoint.Load(path, model, optimizer, run);
         }
+        CompletedSteps = step;
         parallel?.CheckSameStart(step, position, options.CheckpointPath);
         parallel?.BroadcastState();
         int epochs = (int)Math.Clamp((totalSteps - step + loader.BatchesPerEpoch - 1) / loader.BatchesPerEpoch + 1, 1, int.MaxValue);
@@ -135,14 +141,13 @@ public sealed class Trainer
                 }
                 optimizer.Step();
                 step++;
+                CompletedSteps = step;
                 viewsSinceReport += batch.Images.shape[0] * (parallel?.WorldSize ?? 1);
                 if (report)
                 {
                     double rate = viewsSinceReport / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
                     var progress = new TrainingProgress(step, totalSteps, batch.Position.Epoch, last, rate) { AllReduceMsPerStep = parallel?.TakeCollectiveMsPerStep() };
-                    metrics?.WriteLine(progress.AllReduceMsPerStep is { } ms
-                        ? JsonSerializer.Serialize(new { step, epoch = batch.Position.Epoch, views_per_s = rate, allreduce_ms_per_step = ms, losses = last })
-                        : JsonSerializer.Serialize(new { step, epoch = batch.Position.Epoch, views_per_s = rate, losses = last }));
+                    metrics?.WriteLine(MetricsLog.Line(progress));
                     metrics?.Flush();
                     if (main) Progress?.Invoke(progress);
                     clock.Restart();
