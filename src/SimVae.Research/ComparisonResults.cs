@@ -1,4 +1,6 @@
-namespace SimVae.Evaluation.Comparison;
+using SimVae.Evaluation;
+
+namespace SimVae.Research;
 
 /// <summary>One evaluation task of a comparison.</summary>
 /// <param name="Name"><c>content</c> or <c>style_…</c>.</param>
@@ -20,10 +22,15 @@ public sealed record TaskInfo(string Name, string Kind, int Classes, int TrainRo
 /// <param name="FinalLosses">The last logged loss terms.</param>
 /// <param name="Tasks">Probe results per task name.</param>
 /// <param name="Diagnostics">Label-free diagnostics of the test features.</param>
-/// <param name="LossCurve">(step, loss) pairs as logged.</param>
+/// <param name="LossCurve">The loss as logged.</param>
 public sealed record RunResult(string Method, int Seed, long Steps, int ImagesPerStep, int ViewsPerStep, double TrainSeconds, double EvaluationSeconds,
     IReadOnlyDictionary<string, double> FinalLosses, IReadOnlyDictionary<string, ProbeResult> Tasks, RepresentationDiagnostics Diagnostics,
-    IReadOnlyList<(double Step, double Loss)> LossCurve);
+    IReadOnlyList<LossPoint> LossCurve);
+
+/// <summary>A logged training loss.</summary>
+/// <param name="Step">Optimiser step.</param>
+/// <param name="Loss">The total loss at that step.</param>
+public readonly record struct LossPoint(double Step, double Loss);
 
 /// <summary>Mean, standard deviation (divisor n − 1; 0 for one value) and the values themselves.</summary>
 /// <param name="Mean">Mean.</param>

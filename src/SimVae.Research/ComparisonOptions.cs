@@ -1,10 +1,11 @@
+using SimVae.Evaluation;
 using SimVae.Engine;
 using SimVae.Methods;
 using SimVae.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace SimVae.Evaluation.Comparison;
+namespace SimVae.Research;
 
 /// <summary>
 /// What <see cref="ComparisonRunner.Run"/> trains and evaluates: the data set, the methods, the seeds, the training
@@ -45,7 +46,7 @@ public sealed record ComparisonOptions
     /// <summary>Images of the synthetic data set (the last 1/6 are the test set).</summary>
     public int SyntheticCount { get; init; } = 12_000;
 
-    /// <summary>Report folder (created; existing files with the same names are replaced).</summary>
+    /// <summary>Report folder (created; the report files are replaced, the finished cells in its <c>runs/</c> are kept and reused: <see cref="ComparisonCells"/>).</summary>
     public string OutputFolder { get; init; } = "comparison";
 
     /// <summary>Training and featurization device (default <see cref="Devices.Auto"/>).</summary>
@@ -96,7 +97,7 @@ public sealed record ComparisonOptions
 }
 
 /// <summary>A progress report of a comparison run.</summary>
-/// <param name="Stage"><c>data</c>, <c>train</c>, <c>features</c>, <c>probe</c>, <c>diagnostics</c>, <c>pictures</c>, <c>report</c> or <c>done</c>.</param>
+/// <param name="Stage"><c>data</c>, <c>resume</c> (a finished cell is kept), <c>train</c>, <c>features</c>, <c>probe</c>, <c>diagnostics</c>, <c>pictures</c>, <c>report</c> or <c>done</c>.</param>
 /// <param name="Method">The method being run, if any.</param>
 /// <param name="Seed">The seed being run, if any.</param>
 /// <param name="Run">Runs (method × seed) finished so far.</param>

@@ -1,41 +1,44 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
-using System.Text.Json;
 using SimVae.Augmentations;
 using SimVae.Data;
 using SimVae.Engine;
-using SimVae.Evaluation.Reporting;
+using SimVae.Evaluation;
 using SimVae.Featurization;
 using SimVae.Methods;
 using SimVae.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace SimVae.Evaluation.Comparison;
+namespace SimVae.Research;
 
 /// <summary>
 /// The comparison behind <c>simvae compare</c>: trains every method with every seed under the same budget, evaluates
 /// every probe (<see cref="ProbeSuite"/>) on the content task and every style task, computes the label-free
 /// diagnostics, draws reconstructions and samples of the generative methods, and writes the report folder
 /// (<see cref="ComparisonReport"/>) — rewritten after every run, so an interrupted comparison leaves a valid partial report.
-/// <para>Report folder: <c>report.md</c>, <c>report.json</c>, <c>accuracy.svg</c> (content vs style bars),
-/// <c>losses.svg</c> (loss curves), <c>&lt;method&gt;-reconstructions.png</c> and <c>&lt;method&gt;-samples.png</c>
-/// (first seed), and <c>runs/</c> (per-run JSON and metrics logs).</para>
+/// <para>Each run is a cell (method × seed × budget, <see cref="ComparisonCells"/>) saved when it finishes; a rerun with
+/// the same settings skips the finished cells and runs the rest, and a folder whose cells ran with other settings is
+/// refused before anything runs.</para>
+/// <para>Report folder: <c>report.md</c>, <c>report.json</c>, <c>accuracy.png</c>/<c>.svg</c> (content vs style bars),
+/// <c>losses.png</c>/<c>.svg</c> (loss curves), <c>&lt;method&gt;-reconstructions.png</c> and <c>&lt;method&gt;-samples.png</c>
+/// (first seed), and <c>runs/</c> (the cells and their metrics logs).</para>
 /// </summary>
 public static class ComparisonRunner
 {
     /// <summary>Runs the comparison and writes the report folder; returns the results.</summary>
     /// <param name="options">What to run.</param>
     /// <param name="progress">Receives progress throughout (training steps, probes, report writes), or null.</param>
-    /// <param name="cancellation">Stops between steps; the report of the runs finished so far is kept.</param>
+    /// <param name="cancellation">Stops between steps; the report and the cells of the runs finished so far are kept.</param>
+    /// <exception cref="ComparisonSettingsException">The output folder holds a cell of a requested method and seed that ran with other settings.</exception>
     public static ComparisonResult Run(ComparisonOptions options, IProgress<ComparisonProgress>? progress = null, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var started = DateTime.UtcNow;
+        var cells = new ComparisonCells(options);
+        var done = cells.Finished(options.Seeds.SelectMany(seed => options.Methods.Select(method => (method, seed))));
         Directory.CreateDirectory(options.OutputFolder);
-        string runsFolder = Path.Combine(options.OutputFolder, "runs");
-        Directory.CreateDirectory(runsFolder);
         int runCount = options.Methods.Count * options.Seeds.Count, finished = 0;
         void Report(string stage, string? method, int? seed, string message, TrainingProgress? training = null) =>
             progress?.Report(new ComparisonProgress(stage, method, seed, finished, runCount, message, training));
@@ -77,12 +80,20 @@ public static class ComparisonRunner
                 foreach (var method in options.Methods)
                 {
                     cancellation.ThrowIfCancellationRequested();
-                    var run = RunOne(options, method, seed, train, test, transformed, columnTasks, runsFolder, cancellation,
+                    if (done.TryGetValue((method, seed), out var kept))
+                    {
+                        stepsPerRun = kept.Steps;
+                        runs.Add(kept);
+                        finished++;
+                        Report("resume", method, seed, $"run {finished}/{runCount} ({method}, seed {seed}) finished before: kept {cells.CellPath(method, seed)}");
+                        continue;
+                    }
+                    var run = RunOne(options, method, seed, train, test, transformed, columnTasks, cells, cancellation,
                         (stage, message, training) => Report(stage, method, seed, message, training));
                     stepsPerRun = run.Steps;
                     runs.Add(run);
                     finished++;
-                    File.WriteAllText(Path.Combine(runsFolder, $"{method}-seed{seed}.json"), JsonSerializer.Serialize(ComparisonReport.RunJson(run), ComparisonReport.JsonOptions));
+                    cells.Save(run);
                     var partial = new ComparisonResult(options, tasks, runs.ToList(), machine, started, null, stepsPerRun);
                     ComparisonReport.Write(partial, options.OutputFolder);
                     Report("report", method, seed, $"run {finished}/{runCount} done ({method}, seed {seed}); report updated in {options.OutputFolder}");
@@ -120,21 +131,22 @@ public static class ComparisonRunner
 
     private static RunResult RunOne(ComparisonOptions options, string method, int seed, ImageDataset train, ImageDataset test,
         IReadOnlyList<TransformedTask> transformed, IReadOnlyList<(string Name, int[] TrainLabels, int[] TestLabels, int Classes)> columnTasks,
-        string runsFolder, CancellationToken cancellation, Action<string, string, TrainingProgress?> report)
+        ComparisonCells cells, CancellationToken cancellation, Action<string, string, TrainingProgress?> report)
     {
         var methodOptions = options.CreateMethod(method);
-        string metricsPath = Path.Combine(runsFolder, $"{method}-seed{seed}.metrics.jsonl");
+        string metricsPath = cells.MetricsPath(method, seed);
+        Directory.CreateDirectory(Path.GetDirectoryName(metricsPath)!);
         var trainer = new Trainer(new TrainerOptions
         {
             Epochs = options.Epochs, MaxSteps = options.MaxSteps, Device = options.Device, Seed = seed,
             LogEvery = options.LogEvery, MetricsPath = metricsPath, CheckpointPath = null, Precision = options.Precision,
         });
-        var curve = new List<(double, double)>();
+        var curve = new List<LossPoint>();
         long steps = 0;
         trainer.Progress += p =>
         {
             steps = p.Step;
-            if (p.Losses.TryGetValue("loss", out var loss)) curve.Add((p.Step, loss));
+            if (p.Losses.TryGetValue("loss", out var loss)) curve.Add(new LossPoint(p.Step, loss));
             report("train", $"{method} seed {seed}: step {p.Step}/{p.TotalSteps} loss {p.Losses.GetValueOrDefault("loss"):G5} ({p.ViewsPerSecond:F0} views/s)", p);
         };
         report("train", $"training {method} (seed {seed}): {(options.MaxSteps is { } s ? $"{s} steps" : $"{options.Epochs} epoch(s)")} of {methodOptions.BatchImages} images × {methodOptions.Views} view(s)", null);
