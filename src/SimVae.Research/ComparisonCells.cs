@@ -14,6 +14,9 @@ namespace SimVae.Research;
 /// </summary>
 public sealed class ComparisonCells
 {
+    /// <summary>The budget of the cells of the baselines (<see cref="ComparisonOptions.IsBaseline"/>): the same for every budget.</summary>
+    public const string Untrained = "untrained";
+
     private readonly string folder;
     private readonly JsonObject settings;
     private readonly string budget;
@@ -30,8 +33,8 @@ public sealed class ComparisonCells
     /// <summary>The folder of the cell files.</summary>
     public string Folder => folder;
 
-    /// <summary>The budget part of a method's cell names: <c>epochs&lt;n&gt;</c> or <c>steps&lt;n&gt;</c>.</summary>
-    public string Budget(string method) => budget;
+    /// <summary>The budget part of a method's cell names: <c>epochs&lt;n&gt;</c>, <c>steps&lt;n&gt;</c>, or <see cref="Untrained"/> for a baseline.</summary>
+    public string Budget(string method) => ComparisonOptions.IsBaseline(method) ? Untrained : budget;
 
     /// <summary>The path of a cell's file.</summary>
     public string CellPath(string method, int seed) => Path.Combine(folder, $"{CellName(method, seed)}.json");

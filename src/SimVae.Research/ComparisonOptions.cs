@@ -1,6 +1,7 @@
 using SimVae.Evaluation;
 using SimVae.Engine;
 using SimVae.Methods;
+using SimVae.Research.Baselines;
 using SimVae.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -13,8 +14,11 @@ namespace SimVae.Research;
 /// </summary>
 public sealed record ComparisonOptions
 {
-    /// <summary>The methods <see cref="CreateMethod"/> knows: every method of <see cref="SslMethods"/>.</summary>
-    public static IReadOnlyList<string> KnownMethods => SslMethods.Names;
+    /// <summary>The methods a comparison knows: every method of <see cref="SslMethods"/> (trained) and the baselines (<see cref="BaselineFeatures.Names"/>: no training).</summary>
+    public static IReadOnlyList<string> KnownMethods => [.. SslMethods.Names, .. BaselineFeatures.Names];
+
+    /// <summary>Whether a method is a baseline: it needs no training, and its cells serve every budget.</summary>
+    public static bool IsBaseline(string method) => BaselineFeatures.Names.Contains(method);
 
     /// <summary>The data sets <see cref="ComparisonRunner"/> knows.</summary>
     public static IReadOnlyList<string> KnownDataSets { get; } = ["fashion-mnist", "synthetic"];
@@ -25,8 +29,8 @@ public sealed record ComparisonOptions
     /// <summary>Folder of the FashionMNIST IDX files (default: $SIMVAE_DATA or the Debian package's folder).</summary>
     public string? DataPath { get; init; }
 
-    /// <summary>Methods to train, by name (see <see cref="KnownMethods"/>).</summary>
-    public IReadOnlyList<string> Methods { get; init; } = KnownMethods;
+    /// <summary>Methods to run, by name (see <see cref="KnownMethods"/>; default: every trained method, no baseline).</summary>
+    public IReadOnlyList<string> Methods { get; init; } = SslMethods.Names;
 
     /// <summary>Seeds; every method is trained once per seed (default 1, 2, 3).</summary>
     public IReadOnlyList<int> Seeds { get; init; } = [1, 2, 3];

@@ -80,6 +80,8 @@ public static class ComparisonReport
                     ["final_loss"] = SummaryJson(result.RunValue(method, r => r.FinalLosses.GetValueOrDefault("loss", double.NaN))),
                     ["views_per_step"] = result.Runs.First(r => r.Method == method).ViewsPerStep,
                     ["evaluation_seconds"] = SummaryJson(result.RunValue(method, r => r.EvaluationSeconds)),
+                    ["featurize_rows_per_second"] = SummaryJson(result.RunValue(method, r => r.FeaturizeRowsPerSecond)),
+                    ["baseline"] = ComparisonOptions.IsBaseline(method),
                 },
             };
         }
@@ -96,7 +98,7 @@ public static class ComparisonReport
                 ["epochs"] = o.MaxSteps is null ? o.Epochs : null,
                 ["max_steps"] = o.MaxSteps,
                 ["steps_per_run"] = result.StepsPerRun,
-                ["images_per_step"] = result.Runs.FirstOrDefault()?.ImagesPerStep,
+                ["images_per_step"] = result.Runs.FirstOrDefault(r => !ComparisonOptions.IsBaseline(r.Method))?.ImagesPerStep,
                 ["train_images"] = result.Tasks.First().TrainRows,
             },
             ["seeds"] = new JsonArray(o.Seeds.Select(s => (JsonNode)s).ToArray()),
@@ -130,10 +132,11 @@ public static class ComparisonReport
         if (o.CommandLine is not null) md.AppendLine($"Command: `{o.CommandLine}`  ");
         md.AppendLine($"Machine: {result.Machine}  ");
         md.AppendLine($"Started {result.Started:u}{(result.Finished is { } f ? $", finished {f:u} ({(f - result.Started).TotalMinutes:F0} min)" : "")}.  ");
-        var first = result.Runs.FirstOrDefault();
+        var first = result.Runs.FirstOrDefault(r => !ComparisonOptions.IsBaseline(r.Method));
         md.AppendLine($"Budget, equal for every method: {result.StepsPerRun} optimiser steps of {first?.ImagesPerStep} images " +
                       $"({(o.MaxSteps is null ? $"{o.Epochs} epoch(s)" : $"{o.MaxSteps} steps")} over {result.Tasks[0].TrainRows} training images); seeds {string.Join(", ", o.Seeds)}. " +
-                      $"Two-view methods see 2 views per image per step, the VAE baselines 1. Each method runs with its defaults (β-VAE: β = {o.BetaVaeBeta.ToString(CultureInfo.InvariantCulture)}).");
+                      $"Two-view methods see 2 views per image per step, the VAE baselines 1. Each method runs with its defaults (β-VAE: β = {o.BetaVaeBeta.ToString(CultureInfo.InvariantCulture)}). " +
+                      "Baselines (pixels: the raw pixels in [0, 1]) are not trained.");
         md.AppendLine();
         md.AppendLine("Numbers are test-set accuracies in % (GMM NMI/ARI × 100), mean ± std over seeds. Probes are fitted on frozen features " +
                       $"(posterior means for the VAE family, backbone outputs for SimCLR/VICReg), standardised with training statistics; hyperparameters " +
@@ -141,14 +144,14 @@ public static class ComparisonReport
         md.AppendLine();
         md.AppendLine("## Summary");
         md.AppendLine();
-        md.AppendLine("| method | content linear | content MLP | content kNN | content GMM acc | style linear (mean) | style kNN (mean) | eff. rank | view inv. | train s |");
-        md.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
+        md.AppendLine("| method | content linear | content MLP | content kNN | content GMM acc | style linear (mean) | style kNN (mean) | eff. rank | view inv. | train s | featurize rows/s |");
+        md.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var m in result.Methods)
         {
             md.AppendLine($"| {m} | {Pct(result.Score(m, "content", "linear"))} | {Pct(result.Score(m, "content", "mlp"))} | {Pct(result.Score(m, "content", "knn_euclidean"))} | " +
                           $"{Pct(result.Score(m, "content", "gmm_acc"))} | {Pct(result.StyleMean(m, "linear"))} | {Pct(result.StyleMean(m, "knn_euclidean"))} | " +
                           $"{Plain(result.RunValue(m, r => r.Diagnostics.EffectiveRank), "F2")} | {Plain(result.RunValue(m, r => r.Diagnostics.ViewInvariance ?? double.NaN), "F3")} | " +
-                          $"{Plain(result.RunValue(m, r => r.TrainSeconds), "F0")} |");
+                          $"{Plain(result.RunValue(m, r => r.TrainSeconds), "F0")} | {Plain(result.RunValue(m, r => r.FeaturizeRowsPerSecond), "F0")} |");
         }
         md.AppendLine();
         md.AppendLine("![content vs style accuracy](accuracy.svg)");

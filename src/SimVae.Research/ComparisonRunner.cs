@@ -6,6 +6,7 @@ using SimVae.Engine;
 using SimVae.Evaluation;
 using SimVae.Featurization;
 using SimVae.Methods;
+using SimVae.Research.Baselines;
 using SimVae.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -82,7 +83,7 @@ public static class ComparisonRunner
                     cancellation.ThrowIfCancellationRequested();
                     if (done.TryGetValue((method, seed), out var kept))
                     {
-                        stepsPerRun = kept.Steps;
+                        if (!ComparisonOptions.IsBaseline(method)) stepsPerRun = kept.Steps;
                         runs.Add(kept);
                         finished++;
                         Report("resume", method, seed, $"run {finished}/{runCount} ({method}, seed {seed}) finished before: kept {cells.CellPath(method, seed)}");
@@ -90,7 +91,7 @@ public static class ComparisonRunner
                     }
                     var run = RunOne(options, method, seed, train, test, transformed, columnTasks, cells, cancellation,
                         (stage, message, training) => Report(stage, method, seed, message, training));
-                    stepsPerRun = run.Steps;
+                    if (!ComparisonOptions.IsBaseline(method)) stepsPerRun = run.Steps;
                     runs.Add(run);
                     finished++;
                     cells.Save(run);
@@ -133,6 +134,12 @@ public static class ComparisonRunner
         IReadOnlyList<TransformedTask> transformed, IReadOnlyList<(string Name, int[] TrainLabels, int[] TestLabels, int Classes)> columnTasks,
         ComparisonCells cells, CancellationToken cancellation, Action<string, string, TrainingProgress?> report)
     {
+        if (ComparisonOptions.IsBaseline(method))
+        {
+            report("features", $"{method}: a baseline, no training", null);
+            using var baseline = BaselineFeatures.Create(method);
+            return Evaluate(options, method, seed, baseline, Untrained, train, test, transformed, columnTasks, cancellation, report);
+        }
         var methodOptions = options.CreateMethod(method);
         string metricsPath = cells.MetricsPath(method, seed);
         Directory.CreateDirectory(Path.GetDirectoryName(metricsPath)!);
@@ -156,11 +163,33 @@ public static class ComparisonRunner
         double trainSeconds = clock.Elapsed.TotalSeconds;
         report("train", $"{method} seed {seed} trained in {trainSeconds:F0} s", null);
 
-        clock.Restart();
-        using var featurizer = new Featurizer(model);
+        using var features = new TrainedFeatures(new Featurizer(model));
+        var training = new TrainingCost(steps, methodOptions.BatchImages, methodOptions.BatchImages * methodOptions.Views, trainSeconds, losses, curve);
+        var run = Evaluate(options, method, seed, features, training, train, test, transformed, columnTasks, cancellation, report);
+        if (model is VariationalModel vae && seed == options.Seeds[0])
+        {
+            report("pictures", "reconstructions and samples", null);
+            WritePictures(vae, test, options.OutputFolder, method, seed);
+        }
+        return run;
+    }
+
+    /// <summary>What a run's training cost (nothing for a baseline).</summary>
+    private sealed record TrainingCost(long Steps, int ImagesPerStep, int ViewsPerStep, double Seconds, IReadOnlyDictionary<string, double> Losses, IReadOnlyList<LossPoint> Curve);
+
+    private static readonly TrainingCost Untrained = new(0, 0, 0, 0, new Dictionary<string, double>(), []);
+
+    /// <summary>Featurizes the content and style tasks with <paramref name="features"/>, fits every probe and computes the diagnostics.</summary>
+    private static RunResult Evaluate(ComparisonOptions options, string method, int seed, IFeatureSource features, TrainingCost training, ImageDataset train, ImageDataset test,
+        IReadOnlyList<TransformedTask> transformed, IReadOnlyList<(string Name, int[] TrainLabels, int[] TestLabels, int Classes)> columnTasks,
+        CancellationToken cancellation, Action<string, string, TrainingProgress?> report)
+    {
+        var clock = Stopwatch.StartNew();
         report("features", "featurizing the training and test images", null);
-        var trainFeatures = featurizer.Transform(train);
-        var testFeatures = featurizer.Transform(test);
+        var trainFeatures = features.Transform(train);
+        var testFeatures = features.Transform(test);
+        double rowsPerSecond = (train.Count + test.Count) / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
+        report("features", $"{method} seed {seed}: {train.Count + test.Count} images featurized at {rowsPerSecond:F0} rows/s", null);
         var probeOptions = options.Probes with { Seed = seed };
         var results = new Dictionary<string, ProbeResult>();
         void Log(string task, string line) => report("probe", $"{method} seed {seed} {task}: {line}", null);
@@ -168,8 +197,8 @@ public static class ComparisonRunner
         foreach (var task in transformed)
         {
             cancellation.ThrowIfCancellationRequested();
-            var taskTrain = featurizer.Transform(task.TrainImages);
-            var taskTest = featurizer.Transform(task.TestImages);
+            var taskTrain = features.Transform(task.TrainImages);
+            var taskTest = features.Transform(task.TestImages);
             results[task.Name] = ProbeSuite.Evaluate(taskTrain, task.TrainLabels, taskTest, task.TestLabels, task.Classes, probeOptions, l => Log(task.Name, l));
         }
         foreach (var (name, trainLabels, testLabels, classes) in columnTasks)
@@ -179,24 +208,17 @@ public static class ComparisonRunner
         }
 
         report("diagnostics", "label-free diagnostics", null);
-        var (view1, view2) = TwoViews(featurizer, test, Math.Min(options.ViewInvarianceImages, test.Count), seed);
+        var (view1, view2) = TwoViews(features, test, Math.Min(options.ViewInvarianceImages, test.Count), seed);
         var diagnostics = RepresentationDiagnostics.Compute(testFeatures, view1, view2, seed);
         report("diagnostics", $"{method} seed {seed}: log det {diagnostics.LogDetCovariance:F2}, effective rank {diagnostics.EffectiveRank:F2}/{diagnostics.Dimensions}, " +
             $"view invariance {diagnostics.ViewInvariance:F3}{(diagnostics.CollapseWarning ? ", COLLAPSE WARNING" : "")}", null);
-
-        if (model is VariationalModel vae && seed == options.Seeds[0])
-        {
-            report("pictures", "reconstructions and samples", null);
-            WritePictures(vae, test, options.OutputFolder, method, seed);
-        }
-        return new RunResult(method, seed, steps, methodOptions.BatchImages, methodOptions.BatchImages * methodOptions.Views, trainSeconds,
-            clock.Elapsed.TotalSeconds, losses, results, diagnostics, curve);
+        return new RunResult(method, seed, training.Steps, training.ImagesPerStep, training.ViewsPerStep, training.Seconds,
+            clock.Elapsed.TotalSeconds, training.Losses, results, diagnostics, training.Curve, rowsPerSecond);
     }
 
-    private static (FeatureMatrix, FeatureMatrix) TwoViews(Featurizer featurizer, ImageDataset test, int count, int seed)
+    private static (FeatureMatrix, FeatureMatrix) TwoViews(IFeatureSource featurizer, ImageDataset test, int count, int seed)
     {
-        var o = featurizer.Options;
-        var transform = AugmentationNames.Create(o.Augmentation, o.Height, 2);
+        var transform = AugmentationNames.Create(featurizer.ViewAugmentation, test.Height, 2);
         using var scope = NewDisposeScope();
         var images = test.ToTensor(Enumerable.Range(0, count).ToArray());
         Tensor first, second;

@@ -24,7 +24,7 @@ internal static class CompareCommand
         var dataset = new Option<string>("--dataset", "-d") { Description = "Data set: fashion-mnist (IDX files; Debian's dataset-fashion-mnist or --data-path) or synthetic (generated shapes; style tasks from their factors)", DefaultValueFactory = _ => defaults.DataSet };
         dataset.AcceptOnlyFromAmong([.. ComparisonOptions.KnownDataSets]);
         var dataPath = CommonOptions.DataPath();
-        var methods = new Option<string>("--methods") { Description = $"Comma-separated methods: {string.Join(", ", ComparisonOptions.KnownMethods)}", DefaultValueFactory = _ => string.Join(",", ComparisonOptions.KnownMethods) };
+        var methods = new Option<string>("--methods") { Description = $"Comma-separated methods: {string.Join(", ", ComparisonOptions.KnownMethods.Where(m => !ComparisonOptions.IsBaseline(m)))}, and the baselines (no training) {string.Join(", ", ComparisonOptions.KnownMethods.Where(ComparisonOptions.IsBaseline))}", DefaultValueFactory = _ => string.Join(",", defaults.Methods) };
         var seeds = new Option<string>("--seeds") { Description = "Comma-separated distinct seeds; each method is trained once per seed", DefaultValueFactory = _ => string.Join(",", defaults.Seeds) };
         var epochs = new Option<int>("--epochs", "-e") { Description = "Training passes over the data set per run", DefaultValueFactory = _ => defaults.Epochs }.Range(1, TrainerOptions.MaxEpochs);
         var maxSteps = new Option<long?>("--max-steps") { Description = "Stop each run after this many optimiser steps (overrides --epochs)" }.Range(1, TrainerOptions.MaxStepLimit);
