@@ -1,12 +1,13 @@
 // Trains SimVAE, VAE, β-VAE, SimCLR and VICReg with an equal budget and several seeds, evaluates every probe on the
-// content and style tasks, and writes a report folder (report.md, report.json, SVG charts, PNG reconstructions).
+// content and style tasks, and writes a report folder (report.md, report.json, PNG and SVG charts, PNG reconstructions);
+// a rerun with the same settings keeps the finished runs and does the rest.
 // Usage: dotnet run -c Release --project samples/Compare -- [--data fashion-mnist|synthetic] [--methods simvae,vae,beta-vae,simclr,vicreg]
 //          [--seeds 1,2,3] [--epochs 1] [--max-steps N] [--train-images N] [--test-images N] [--out folder] [--threads 2]
 //          [--mlp-epochs 20] [--gmm-inits 5] [--style-train 10000] [--log-every 50] [--beta 4]
 using System.Globalization;
 using SimVae.Evaluation;
-using SimVae.Evaluation.Comparison;
 using SimVae.Engine;
+using SimVae.Research;
 
 var values = new Dictionary<string, string>();
 for (int i = 0; i < args.Length; i++)

@@ -229,6 +229,22 @@ public sealed class CommandTests
     }
 
     [TestMethod]
+    public void CompareResumesFinishedRunsAndRefusesOtherSettings()
+    {
+        string[] Tiny(string seeds, string mlpEpochs) => ["compare", "--dataset", "synthetic", "--synthetic-count", "600", "--methods", "vae", "--seeds", seeds,
+            "--max-steps", "2", "--train-images", "120", "--test-images", "40", "--mlp-epochs", mlpEpochs, "--gmm-inits", "1", "--device", "cpu",
+            "--output", folder.File("compare-resume"), "--json"];
+        Assert.AreEqual(0, Cli.Run(Tiny("1", "1")).ExitCode);
+        var resumed = Cli.Run(Tiny("1,3", "1"));
+        Assert.AreEqual(0, resumed.ExitCode, resumed.ToString());
+        Assert.AreEqual(2, resumed.Json().GetProperty("runs").GetInt32());
+        Assert.IsTrue(File.Exists(Path.Combine(folder.File("compare-resume"), "runs", "vae-seed3-steps2.json")));
+        var refused = Cli.Run(Tiny("1", "2"));
+        Assert.AreEqual(ExitCodes.Usage, refused.ExitCode, refused.ToString());
+        StringAssert.Contains(refused.Stderr, "other settings (probes)");
+    }
+
+    [TestMethod]
     public void InfoPrintsTheLibtorchVersionAndBundleContents()
     {
         var run = Cli.Run("info");

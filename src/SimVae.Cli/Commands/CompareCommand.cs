@@ -2,8 +2,8 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using SimVae.Evaluation;
-using SimVae.Evaluation.Comparison;
 using SimVae.Engine;
+using SimVae.Research;
 using TorchSharp;
 using SimVae.Training;
 using Spectre.Console;
@@ -12,8 +12,9 @@ namespace SimVae.Cli.Commands;
 
 /// <summary>
 /// <c>simvae compare</c>: the comparison run. Trains every method with every seed under the same budget, evaluates the
-/// probe suite on the content and style tasks and writes a report folder (report.md, report.json, SVG charts, PNG
-/// reconstructions and samples). The work is <see cref="ComparisonRunner.Run"/>; this maps flags onto <see cref="ComparisonOptions"/>.
+/// probe suite on the content and style tasks and writes a report folder (report.md, report.json, PNG and SVG charts,
+/// PNG reconstructions and samples). Finished cells (method × seed × budget) in the folder are kept and skipped, so a
+/// rerun of the same command resumes; a folder whose cells ran with other settings is refused. The work is <see cref="ComparisonRunner.Run"/>; this maps flags onto <see cref="ComparisonOptions"/>.
 /// </summary>
 internal static class CompareCommand
 {
@@ -23,7 +24,7 @@ internal static class CompareCommand
         var dataset = new Option<string>("--dataset", "-d") { Description = "Data set: fashion-mnist (IDX files; Debian's dataset-fashion-mnist or --data-path) or synthetic (generated shapes; style tasks from their factors)", DefaultValueFactory = _ => defaults.DataSet };
         dataset.AcceptOnlyFromAmong([.. ComparisonOptions.KnownDataSets]);
         var dataPath = CommonOptions.DataPath();
-        var methods = new Option<string>("--methods") { Description = $"Comma-separated methods: {string.Join(", ", ComparisonOptions.KnownMethods)}", DefaultValueFactory = _ => string.Join(",", ComparisonOptions.KnownMethods) };
+        var methods = new Option<string>("--methods") { Description = $"Comma-separated methods: {string.Join(", ", ComparisonOptions.KnownMethods.Where(m => !ComparisonOptions.IsBaseline(m)))}, and the baselines (no training) {string.Join(", ", ComparisonOptions.KnownMethods.Where(ComparisonOptions.IsBaseline))}", DefaultValueFactory = _ => string.Join(",", defaults.Methods) };
         var seeds = new Option<string>("--seeds") { Description = "Comma-separated distinct seeds; each method is trained once per seed", DefaultValueFactory = _ => string.Join(",", defaults.Seeds) };
         var epochs = new Option<int>("--epochs", "-e") { Description = "Training passes over the data set per run", DefaultValueFactory = _ => defaults.Epochs }.Range(1, TrainerOptions.MaxEpochs);
         var maxSteps = new Option<long?>("--max-steps") { Description = "Stop each run after this many optimiser steps (overrides --epochs)" }.Range(1, TrainerOptions.MaxStepLimit);
@@ -35,12 +36,12 @@ internal static class CompareCommand
         var mlpEpochs = new Option<int>("--mlp-epochs") { Description = "Epochs of the MLP probe", DefaultValueFactory = _ => new MlpProbeOptions().Epochs }.Range(1, 100_000);
         var gmmInits = new Option<int>("--gmm-inits") { Description = "Initialisations of the GMM clustering", DefaultValueFactory = _ => defaults.Probes.GmmInitializations }.Range(1, 1000);
         var logEvery = new Option<int>("--log-every") { Description = "Steps between training progress reports (and logged losses)", DefaultValueFactory = _ => defaults.LogEvery }.Range(1, int.MaxValue);
-        var outputFolder = new Option<string>("--output", "-o") { Description = "Report folder to write (created; existing report files are replaced)", DefaultValueFactory = _ => defaults.OutputFolder };
+        var outputFolder = new Option<string>("--output", "-o") { Description = "Report folder to write (created; report files are replaced; finished runs in its runs/ with the same settings are kept and skipped)", DefaultValueFactory = _ => defaults.OutputFolder };
         var device = CommonOptions.Device();
         var precision = CommonOptions.Precision();
 
         var command = new Command("compare",
-            "Train methods with several seeds under one budget, evaluate every probe on the content and style tasks, and write a report folder (report.md, report.json, SVG, PNG)")
+            "Train methods with several seeds under one budget, evaluate every probe on the content and style tasks, and write a report folder (report.md, report.json, PNG and SVG charts); a rerun resumes, skipping the finished runs")
         {
             dataset, dataPath, methods, seeds, epochs, maxSteps, trainImages, testImages, syntheticCount, styleTrain, beta, mlpEpochs, gmmInits, logEvery, outputFolder, device, precision,
         };
@@ -122,6 +123,10 @@ internal static class CompareCommand
             {
                 result = ComparisonRunner.Run(options, null, output.Cancellation);
             }
+        }
+        catch (ComparisonSettingsException e)
+        {
+            throw CliException.Usage($"{e.Message} (--output)");
         }
         catch (OperationCanceledException e)
         {

@@ -3,7 +3,7 @@
 // a bundle, builds the tasks the core defines — content (class labels) and the style tasks of SimVae.Evaluation.StyleTasks
 // (transformed copies for data sets without label columns, e.g. FashionMNIST; the label columns for the synthetic
 // shapes) — and runs ProbeSuite on each, mapping its ProbeResult onto ModelEvaluation/ProbeScore, which the command
-// prints as a table or JSON. `simvae compare` is SimVae.Evaluation.Comparison.ComparisonRunner (see CompareCommand).
+// prints as a table or JSON. `simvae compare` is SimVae.Research.ComparisonRunner (src/SimVae.Research) (see CompareCommand).
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────────────────
 using SimVae.Bundles;
 using SimVae.Data;

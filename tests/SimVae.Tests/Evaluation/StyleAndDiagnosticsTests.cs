@@ -1,6 +1,5 @@
 using SimVae.Data;
 using SimVae.Evaluation;
-using SimVae.Evaluation.Reporting;
 using SimVae.Featurization;
 
 namespace SimVae.Tests.Evaluation;

@@ -1,41 +1,45 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
-using System.Text.Json;
 using SimVae.Augmentations;
 using SimVae.Data;
 using SimVae.Engine;
-using SimVae.Evaluation.Reporting;
+using SimVae.Evaluation;
 using SimVae.Featurization;
 using SimVae.Methods;
+using SimVae.Research.Baselines;
 using SimVae.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace SimVae.Evaluation.Comparison;
+namespace SimVae.Research;
 
 /// <summary>
 /// The comparison behind <c>simvae compare</c>: trains every method with every seed under the same budget, evaluates
 /// every probe (<see cref="ProbeSuite"/>) on the content task and every style task, computes the label-free
 /// diagnostics, draws reconstructions and samples of the generative methods, and writes the report folder
 /// (<see cref="ComparisonReport"/>) — rewritten after every run, so an interrupted comparison leaves a valid partial report.
-/// <para>Report folder: <c>report.md</c>, <c>report.json</c>, <c>accuracy.svg</c> (content vs style bars),
-/// <c>losses.svg</c> (loss curves), <c>&lt;method&gt;-reconstructions.png</c> and <c>&lt;method&gt;-samples.png</c>
-/// (first seed), and <c>runs/</c> (per-run JSON and metrics logs).</para>
+/// <para>Each run is a cell (method × seed × budget, <see cref="ComparisonCells"/>) saved when it finishes; a rerun with
+/// the same settings skips the finished cells and runs the rest, and a folder whose cells ran with other settings is
+/// refused before anything runs.</para>
+/// <para>Report folder: <c>report.md</c>, <c>report.json</c>, <c>accuracy.png</c>/<c>.svg</c> (content vs style bars),
+/// <c>losses.png</c>/<c>.svg</c> (loss curves), <c>&lt;method&gt;-reconstructions.png</c> and <c>&lt;method&gt;-samples.png</c>
+/// (first seed), and <c>runs/</c> (the cells and their metrics logs).</para>
 /// </summary>
 public static class ComparisonRunner
 {
     /// <summary>Runs the comparison and writes the report folder; returns the results.</summary>
     /// <param name="options">What to run.</param>
     /// <param name="progress">Receives progress throughout (training steps, probes, report writes), or null.</param>
-    /// <param name="cancellation">Stops between steps; the report of the runs finished so far is kept.</param>
+    /// <param name="cancellation">Stops between steps; the report and the cells of the runs finished so far are kept.</param>
+    /// <exception cref="ComparisonSettingsException">The output folder holds a cell of a requested method and seed that ran with other settings.</exception>
     public static ComparisonResult Run(ComparisonOptions options, IProgress<ComparisonProgress>? progress = null, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var started = DateTime.UtcNow;
+        var cells = new ComparisonCells(options);
+        var done = cells.Finished(options.Seeds.SelectMany(seed => options.Methods.Select(method => (method, seed))));
         Directory.CreateDirectory(options.OutputFolder);
-        string runsFolder = Path.Combine(options.OutputFolder, "runs");
-        Directory.CreateDirectory(runsFolder);
         int runCount = options.Methods.Count * options.Seeds.Count, finished = 0;
         void Report(string stage, string? method, int? seed, string message, TrainingProgress? training = null) =>
             progress?.Report(new ComparisonProgress(stage, method, seed, finished, runCount, message, training));
@@ -77,12 +81,20 @@ public static class ComparisonRunner
                 foreach (var method in options.Methods)
                 {
                     cancellation.ThrowIfCancellationRequested();
-                    var run = RunOne(options, method, seed, train, test, transformed, columnTasks, runsFolder, cancellation,
+                    if (done.TryGetValue((method, seed), out var kept))
+                    {
+                        if (!ComparisonOptions.IsBaseline(method)) stepsPerRun = kept.Steps;
+                        runs.Add(kept);
+                        finished++;
+                        Report("resume", method, seed, $"run {finished}/{runCount} ({method}, seed {seed}) finished before: kept {cells.CellPath(method, seed)}");
+                        continue;
+                    }
+                    var run = RunOne(options, method, seed, train, test, transformed, columnTasks, cells, cancellation,
                         (stage, message, training) => Report(stage, method, seed, message, training));
-                    stepsPerRun = run.Steps;
+                    if (!ComparisonOptions.IsBaseline(method)) stepsPerRun = run.Steps;
                     runs.Add(run);
                     finished++;
-                    File.WriteAllText(Path.Combine(runsFolder, $"{method}-seed{seed}.json"), JsonSerializer.Serialize(ComparisonReport.RunJson(run), ComparisonReport.JsonOptions));
+                    cells.Save(run);
                     var partial = new ComparisonResult(options, tasks, runs.ToList(), machine, started, null, stepsPerRun);
                     ComparisonReport.Write(partial, options.OutputFolder);
                     Report("report", method, seed, $"run {finished}/{runCount} done ({method}, seed {seed}); report updated in {options.OutputFolder}");
@@ -120,21 +132,28 @@ public static class ComparisonRunner
 
     private static RunResult RunOne(ComparisonOptions options, string method, int seed, ImageDataset train, ImageDataset test,
         IReadOnlyList<TransformedTask> transformed, IReadOnlyList<(string Name, int[] TrainLabels, int[] TestLabels, int Classes)> columnTasks,
-        string runsFolder, CancellationToken cancellation, Action<string, string, TrainingProgress?> report)
+        ComparisonCells cells, CancellationToken cancellation, Action<string, string, TrainingProgress?> report)
     {
+        if (ComparisonOptions.IsBaseline(method))
+        {
+            report("features", $"{method}: a baseline, no training", null);
+            using var baseline = BaselineFeatures.Create(method);
+            return Evaluate(options, method, seed, baseline, Untrained, train, test, transformed, columnTasks, cancellation, report);
+        }
         var methodOptions = options.CreateMethod(method);
-        string metricsPath = Path.Combine(runsFolder, $"{method}-seed{seed}.metrics.jsonl");
+        string metricsPath = cells.MetricsPath(method, seed);
+        Directory.CreateDirectory(Path.GetDirectoryName(metricsPath)!);
         var trainer = new Trainer(new TrainerOptions
         {
             Epochs = options.Epochs, MaxSteps = options.MaxSteps, Device = options.Device, Seed = seed,
             LogEvery = options.LogEvery, MetricsPath = metricsPath, CheckpointPath = null, Precision = options.Precision,
         });
-        var curve = new List<(double, double)>();
+        var curve = new List<LossPoint>();
         long steps = 0;
         trainer.Progress += p =>
         {
             steps = p.Step;
-            if (p.Losses.TryGetValue("loss", out var loss)) curve.Add((p.Step, loss));
+            if (p.Losses.TryGetValue("loss", out var loss)) curve.Add(new LossPoint(p.Step, loss));
             report("train", $"{method} seed {seed}: step {p.Step}/{p.TotalSteps} loss {p.Losses.GetValueOrDefault("loss"):G5} ({p.ViewsPerSecond:F0} views/s)", p);
         };
         report("train", $"training {method} (seed {seed}): {(options.MaxSteps is { } s ? $"{s} steps" : $"{options.Epochs} epoch(s)")} of {methodOptions.BatchImages} images × {methodOptions.Views} view(s)", null);
@@ -144,11 +163,33 @@ public static class ComparisonRunner
         double trainSeconds = clock.Elapsed.TotalSeconds;
         report("train", $"{method} seed {seed} trained in {trainSeconds:F0} s", null);
 
-        clock.Restart();
-        using var featurizer = new Featurizer(model);
+        using var features = new TrainedFeatures(new Featurizer(model));
+        var training = new TrainingCost(steps, methodOptions.BatchImages, methodOptions.BatchImages * methodOptions.Views, trainSeconds, losses, curve);
+        var run = Evaluate(options, method, seed, features, training, train, test, transformed, columnTasks, cancellation, report);
+        if (model is VariationalModel vae && seed == options.Seeds[0])
+        {
+            report("pictures", "reconstructions and samples", null);
+            WritePictures(vae, test, options.OutputFolder, method, seed);
+        }
+        return run;
+    }
+
+    /// <summary>What a run's training cost (nothing for a baseline).</summary>
+    private sealed record TrainingCost(long Steps, int ImagesPerStep, int ViewsPerStep, double Seconds, IReadOnlyDictionary<string, double> Losses, IReadOnlyList<LossPoint> Curve);
+
+    private static readonly TrainingCost Untrained = new(0, 0, 0, 0, new Dictionary<string, double>(), []);
+
+    /// <summary>Featurizes the content and style tasks with <paramref name="features"/>, fits every probe and computes the diagnostics.</summary>
+    private static RunResult Evaluate(ComparisonOptions options, string method, int seed, IFeatureSource features, TrainingCost training, ImageDataset train, ImageDataset test,
+        IReadOnlyList<TransformedTask> transformed, IReadOnlyList<(string Name, int[] TrainLabels, int[] TestLabels, int Classes)> columnTasks,
+        CancellationToken cancellation, Action<string, string, TrainingProgress?> report)
+    {
+        var clock = Stopwatch.StartNew();
         report("features", "featurizing the training and test images", null);
-        var trainFeatures = featurizer.Transform(train);
-        var testFeatures = featurizer.Transform(test);
+        var trainFeatures = features.Transform(train);
+        var testFeatures = features.Transform(test);
+        double rowsPerSecond = (train.Count + test.Count) / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
+        report("features", $"{method} seed {seed}: {train.Count + test.Count} images featurized at {rowsPerSecond:F0} rows/s", null);
         var probeOptions = options.Probes with { Seed = seed };
         var results = new Dictionary<string, ProbeResult>();
         void Log(string task, string line) => report("probe", $"{method} seed {seed} {task}: {line}", null);
@@ -156,8 +197,8 @@ public static class ComparisonRunner
         foreach (var task in transformed)
         {
             cancellation.ThrowIfCancellationRequested();
-            var taskTrain = featurizer.Transform(task.TrainImages);
-            var taskTest = featurizer.Transform(task.TestImages);
+            var taskTrain = features.Transform(task.TrainImages);
+            var taskTest = features.Transform(task.TestImages);
             results[task.Name] = ProbeSuite.Evaluate(taskTrain, task.TrainLabels, taskTest, task.TestLabels, task.Classes, probeOptions, l => Log(task.Name, l));
         }
         foreach (var (name, trainLabels, testLabels, classes) in columnTasks)
@@ -167,24 +208,17 @@ public static class ComparisonRunner
         }
 
         report("diagnostics", "label-free diagnostics", null);
-        var (view1, view2) = TwoViews(featurizer, test, Math.Min(options.ViewInvarianceImages, test.Count), seed);
+        var (view1, view2) = TwoViews(features, test, Math.Min(options.ViewInvarianceImages, test.Count), seed);
         var diagnostics = RepresentationDiagnostics.Compute(testFeatures, view1, view2, seed);
         report("diagnostics", $"{method} seed {seed}: log det {diagnostics.LogDetCovariance:F2}, effective rank {diagnostics.EffectiveRank:F2}/{diagnostics.Dimensions}, " +
             $"view invariance {diagnostics.ViewInvariance:F3}{(diagnostics.CollapseWarning ? ", COLLAPSE WARNING" : "")}", null);
-
-        if (model is VariationalModel vae && seed == options.Seeds[0])
-        {
-            report("pictures", "reconstructions and samples", null);
-            WritePictures(vae, test, options.OutputFolder, method, seed);
-        }
-        return new RunResult(method, seed, steps, methodOptions.BatchImages, methodOptions.BatchImages * methodOptions.Views, trainSeconds,
-            clock.Elapsed.TotalSeconds, losses, results, diagnostics, curve);
+        return new RunResult(method, seed, training.Steps, training.ImagesPerStep, training.ViewsPerStep, training.Seconds,
+            clock.Elapsed.TotalSeconds, training.Losses, results, diagnostics, training.Curve, rowsPerSecond);
     }
 
-    private static (FeatureMatrix, FeatureMatrix) TwoViews(Featurizer featurizer, ImageDataset test, int count, int seed)
+    private static (FeatureMatrix, FeatureMatrix) TwoViews(IFeatureSource featurizer, ImageDataset test, int count, int seed)
     {
-        var o = featurizer.Options;
-        var transform = AugmentationNames.Create(o.Augmentation, o.Height, 2);
+        var transform = AugmentationNames.Create(featurizer.ViewAugmentation, test.Height, 2);
         using var scope = NewDisposeScope();
         var images = test.ToTensor(Enumerable.Range(0, count).ToArray());
         Tensor first, second;

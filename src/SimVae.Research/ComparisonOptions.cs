@@ -1,10 +1,12 @@
+using SimVae.Evaluation;
 using SimVae.Engine;
 using SimVae.Methods;
+using SimVae.Research.Baselines;
 using SimVae.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace SimVae.Evaluation.Comparison;
+namespace SimVae.Research;
 
 /// <summary>
 /// What <see cref="ComparisonRunner.Run"/> trains and evaluates: the data set, the methods, the seeds, the training
@@ -12,8 +14,11 @@ namespace SimVae.Evaluation.Comparison;
 /// </summary>
 public sealed record ComparisonOptions
 {
-    /// <summary>The methods <see cref="CreateMethod"/> knows: every method of <see cref="SslMethods"/>.</summary>
-    public static IReadOnlyList<string> KnownMethods => SslMethods.Names;
+    /// <summary>The methods a comparison knows: every method of <see cref="SslMethods"/> (trained) and the baselines (<see cref="BaselineFeatures.Names"/>: no training).</summary>
+    public static IReadOnlyList<string> KnownMethods => [.. SslMethods.Names, .. BaselineFeatures.Names];
+
+    /// <summary>Whether a method is a baseline: it needs no training, and its cells serve every budget.</summary>
+    public static bool IsBaseline(string method) => BaselineFeatures.Names.Contains(method);
 
     /// <summary>The data sets <see cref="ComparisonRunner"/> knows.</summary>
     public static IReadOnlyList<string> KnownDataSets { get; } = ["fashion-mnist", "synthetic"];
@@ -24,8 +29,8 @@ public sealed record ComparisonOptions
     /// <summary>Folder of the FashionMNIST IDX files (default: $SIMVAE_DATA or the Debian package's folder).</summary>
     public string? DataPath { get; init; }
 
-    /// <summary>Methods to train, by name (see <see cref="KnownMethods"/>).</summary>
-    public IReadOnlyList<string> Methods { get; init; } = KnownMethods;
+    /// <summary>Methods to run, by name (see <see cref="KnownMethods"/>; default: every trained method, no baseline).</summary>
+    public IReadOnlyList<string> Methods { get; init; } = SslMethods.Names;
 
     /// <summary>Seeds; every method is trained once per seed (default 1, 2, 3).</summary>
     public IReadOnlyList<int> Seeds { get; init; } = [1, 2, 3];
@@ -45,7 +50,7 @@ public sealed record ComparisonOptions
     /// <summary>Images of the synthetic data set (the last 1/6 are the test set).</summary>
     public int SyntheticCount { get; init; } = 12_000;
 
-    /// <summary>Report folder (created; existing files with the same names are replaced).</summary>
+    /// <summary>Report folder (created; the report files are replaced, the finished cells in its <c>runs/</c> are kept and reused: <see cref="ComparisonCells"/>).</summary>
     public string OutputFolder { get; init; } = "comparison";
 
     /// <summary>Training and featurization device (default <see cref="Devices.Auto"/>).</summary>
@@ -96,7 +101,7 @@ public sealed record ComparisonOptions
 }
 
 /// <summary>A progress report of a comparison run.</summary>
-/// <param name="Stage"><c>data</c>, <c>train</c>, <c>features</c>, <c>probe</c>, <c>diagnostics</c>, <c>pictures</c>, <c>report</c> or <c>done</c>.</param>
+/// <param name="Stage"><c>data</c>, <c>resume</c> (a finished cell is kept), <c>train</c>, <c>features</c>, <c>probe</c>, <c>diagnostics</c>, <c>pictures</c>, <c>report</c> or <c>done</c>.</param>
 /// <param name="Method">The method being run, if any.</param>
 /// <param name="Seed">The seed being run, if any.</param>
 /// <param name="Run">Runs (method × seed) finished so far.</param>

@@ -2,19 +2,23 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using SimVae.Evaluation.Reporting;
+using SimVae.Evaluation;
 
-namespace SimVae.Evaluation.Comparison;
+namespace SimVae.Research;
 
 /// <summary>
 /// Writes a comparison's report folder: <c>report.md</c> (tables of mean ± std over seeds), <c>report.json</c> (per
-/// method, task and probe: mean, std and the per-seed values; diagnostics; training cost), <c>accuracy.svg</c> and
-/// <c>losses.svg</c>.
+/// method, task and probe: mean, std and the per-seed values; diagnostics; training cost; every run) and the charts
+/// (<see cref="ComparisonCharts"/>: <c>accuracy.png</c>/<c>.svg</c>, <c>losses.png</c>/<c>.svg</c>).
 /// </summary>
 public static class ComparisonReport
 {
-    /// <summary>JSON settings of the report files (indented, non-finite numbers as strings).</summary>
-    public static JsonSerializerOptions JsonOptions { get; } = new() { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+    /// <summary>JSON settings of the report and cell files (indented, snake_case names, non-finite numbers as strings).</summary>
+    public static JsonSerializerOptions JsonOptions { get; } = new()
+    {
+        WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
 
     private static readonly Dictionary<string, string> ScoreTitles = new()
     {
@@ -29,8 +33,7 @@ public static class ComparisonReport
         Directory.CreateDirectory(folder);
         File.WriteAllText(Path.Combine(folder, "report.json"), Json(result).ToJsonString(JsonOptions));
         File.WriteAllText(Path.Combine(folder, "report.md"), Markdown(result));
-        File.WriteAllText(Path.Combine(folder, "accuracy.svg"), AccuracyChart(result));
-        File.WriteAllText(Path.Combine(folder, "losses.svg"), LossChart(result));
+        ComparisonCharts.Write(result, folder);
     }
 
     /// <summary>The JSON document of the report.</summary>
@@ -77,6 +80,8 @@ public static class ComparisonReport
                     ["final_loss"] = SummaryJson(result.RunValue(method, r => r.FinalLosses.GetValueOrDefault("loss", double.NaN))),
                     ["views_per_step"] = result.Runs.First(r => r.Method == method).ViewsPerStep,
                     ["evaluation_seconds"] = SummaryJson(result.RunValue(method, r => r.EvaluationSeconds)),
+                    ["featurize_rows_per_second"] = SummaryJson(result.RunValue(method, r => r.FeaturizeRowsPerSecond)),
+                    ["baseline"] = ComparisonOptions.IsBaseline(method),
                 },
             };
         }
@@ -93,7 +98,7 @@ public static class ComparisonReport
                 ["epochs"] = o.MaxSteps is null ? o.Epochs : null,
                 ["max_steps"] = o.MaxSteps,
                 ["steps_per_run"] = result.StepsPerRun,
-                ["images_per_step"] = result.Runs.FirstOrDefault()?.ImagesPerStep,
+                ["images_per_step"] = result.Runs.FirstOrDefault(r => !ComparisonOptions.IsBaseline(r.Method))?.ImagesPerStep,
                 ["train_images"] = result.Tasks.First().TrainRows,
             },
             ["seeds"] = new JsonArray(o.Seeds.Select(s => (JsonNode)s).ToArray()),
@@ -112,39 +117,7 @@ public static class ComparisonReport
                 ["kind"] = t.Kind, ["classes"] = t.Classes, ["train_rows"] = t.TrainRows, ["test_rows"] = t.TestRows, ["description"] = t.Description,
             }))),
             ["methods"] = methods,
-            ["runs"] = new JsonArray(result.Runs.Select(r => (JsonNode)RunJson(r)).ToArray()),
-        };
-    }
-
-    /// <summary>The JSON of one run (scores, chosen hyperparameters, timings, diagnostics).</summary>
-    public static JsonObject RunJson(RunResult run)
-    {
-        ArgumentNullException.ThrowIfNull(run);
-        return new JsonObject
-        {
-            ["method"] = run.Method,
-            ["seed"] = run.Seed,
-            ["steps"] = run.Steps,
-            ["views_per_step"] = run.ViewsPerStep,
-            ["train_seconds"] = Round(run.TrainSeconds),
-            ["evaluation_seconds"] = Round(run.EvaluationSeconds),
-            ["final_losses"] = new JsonObject(run.FinalLosses.Select(kv => KeyValuePair.Create(kv.Key, Number(kv.Value)))),
-            ["tasks"] = new JsonObject(run.Tasks.Select(t => KeyValuePair.Create(t.Key, (JsonNode?)new JsonObject
-            {
-                ["scores"] = new JsonObject(t.Value.Scores.Select(kv => KeyValuePair.Create(kv.Key, Number(kv.Value)))),
-                ["chosen"] = new JsonObject(t.Value.Chosen.Select(kv => KeyValuePair.Create(kv.Key, Number(kv.Value)))),
-                ["seconds"] = new JsonObject(t.Value.Seconds.Select(kv => KeyValuePair.Create(kv.Key, Number(Round(kv.Value))))),
-            }))),
-            ["diagnostics"] = new JsonObject
-            {
-                ["log_det_covariance"] = Number(run.Diagnostics.LogDetCovariance),
-                ["effective_rank"] = Number(run.Diagnostics.EffectiveRank),
-                ["view_invariance"] = run.Diagnostics.ViewInvariance is { } v ? Number(v) : null,
-                ["collapsed_dimensions"] = run.Diagnostics.CollapsedDimensions,
-                ["collapse_warning"] = run.Diagnostics.CollapseWarning,
-                ["std_per_dimension"] = new JsonArray(run.Diagnostics.StdPerDimension.Select(Number).ToArray()),
-                ["eigenvalues"] = new JsonArray(run.Diagnostics.Eigenvalues.Select(Number).ToArray()),
-            },
+            ["runs"] = new JsonArray(result.Runs.Select(r => JsonSerializer.SerializeToNode(r, JsonOptions)).ToArray()),
         };
     }
 
@@ -159,10 +132,11 @@ public static class ComparisonReport
         if (o.CommandLine is not null) md.AppendLine($"Command: `{o.CommandLine}`  ");
         md.AppendLine($"Machine: {result.Machine}  ");
         md.AppendLine($"Started {result.Started:u}{(result.Finished is { } f ? $", finished {f:u} ({(f - result.Started).TotalMinutes:F0} min)" : "")}.  ");
-        var first = result.Runs.FirstOrDefault();
+        var first = result.Runs.FirstOrDefault(r => !ComparisonOptions.IsBaseline(r.Method));
         md.AppendLine($"Budget, equal for every method: {result.StepsPerRun} optimiser steps of {first?.ImagesPerStep} images " +
                       $"({(o.MaxSteps is null ? $"{o.Epochs} epoch(s)" : $"{o.MaxSteps} steps")} over {result.Tasks[0].TrainRows} training images); seeds {string.Join(", ", o.Seeds)}. " +
-                      $"Two-view methods see 2 views per image per step, the VAE baselines 1. Each method runs with its defaults (β-VAE: β = {o.BetaVaeBeta.ToString(CultureInfo.InvariantCulture)}).");
+                      $"Two-view methods see 2 views per image per step, the VAE baselines 1. Each method runs with its defaults (β-VAE: β = {o.BetaVaeBeta.ToString(CultureInfo.InvariantCulture)}). " +
+                      "Baselines (pixels: the raw pixels in [0, 1]) are not trained.");
         md.AppendLine();
         md.AppendLine("Numbers are test-set accuracies in % (GMM NMI/ARI × 100), mean ± std over seeds. Probes are fitted on frozen features " +
                       $"(posterior means for the VAE family, backbone outputs for SimCLR/VICReg), standardised with training statistics; hyperparameters " +
@@ -170,14 +144,14 @@ public static class ComparisonReport
         md.AppendLine();
         md.AppendLine("## Summary");
         md.AppendLine();
-        md.AppendLine("| method | content linear | content MLP | content kNN | content GMM acc | style linear (mean) | style kNN (mean) | eff. rank | view inv. | train s |");
-        md.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
+        md.AppendLine("| method | content linear | content MLP | content kNN | content GMM acc | style linear (mean) | style kNN (mean) | eff. rank | view inv. | train s | featurize rows/s |");
+        md.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var m in result.Methods)
         {
             md.AppendLine($"| {m} | {Pct(result.Score(m, "content", "linear"))} | {Pct(result.Score(m, "content", "mlp"))} | {Pct(result.Score(m, "content", "knn_euclidean"))} | " +
                           $"{Pct(result.Score(m, "content", "gmm_acc"))} | {Pct(result.StyleMean(m, "linear"))} | {Pct(result.StyleMean(m, "knn_euclidean"))} | " +
                           $"{Plain(result.RunValue(m, r => r.Diagnostics.EffectiveRank), "F2")} | {Plain(result.RunValue(m, r => r.Diagnostics.ViewInvariance ?? double.NaN), "F3")} | " +
-                          $"{Plain(result.RunValue(m, r => r.TrainSeconds), "F0")} |");
+                          $"{Plain(result.RunValue(m, r => r.TrainSeconds), "F0")} | {Plain(result.RunValue(m, r => r.FeaturizeRowsPerSecond), "F0")} |");
         }
         md.AppendLine();
         md.AppendLine("![content vs style accuracy](accuracy.svg)");
@@ -263,36 +237,12 @@ public static class ComparisonReport
         return lines;
     }
 
-    private static string AccuracyChart(ComparisonResult result)
-    {
-        var methods = result.Methods;
-        string[] series = ["content: linear", "content: kNN", "style mean: linear", "style mean: kNN"];
-        Summary Get(string m, int s) => s switch
-        {
-            0 => result.Score(m, "content", "linear"),
-            1 => result.Score(m, "content", "knn_euclidean"),
-            2 => result.StyleMean(m, "linear"),
-            _ => result.StyleMean(m, "knn_euclidean"),
-        };
-        return SvgCharts.GroupedBars($"Content vs style accuracy on {result.Options.DataSet} (mean ± std over {result.Options.Seeds.Count} seeds)", methods, series,
-            (g, s) => Get(methods[g], s) is { Values.Count: > 0 } v ? new Bar(v.Mean, v.Std) : null, 1, "test accuracy");
-    }
-
-    private static string LossChart(ComparisonResult result)
-    {
-        var panels = result.Methods.Select(m => (m, (IReadOnlyList<IReadOnlyList<(double, double)>>)result.Runs.Where(r => r.Method == m)
-            .Select(r => (IReadOnlyList<(double, double)>)r.LossCurve.ToList()).ToList())).ToList();
-        return SvgCharts.SmallMultiples($"Training loss per method ({result.Options.DataSet})", panels);
-    }
-
     private static JsonObject SummaryJson(Summary s) => new()
     {
         ["mean"] = Number(s.Mean), ["std"] = Number(s.Std), ["values"] = new JsonArray(s.Values.Select(Number).ToArray()),
     };
 
     private static JsonNode? Number(double v) => double.IsFinite(v) ? JsonValue.Create(Math.Round(v, 6)) : null;
-
-    private static double Round(double v) => Math.Round(v, 3);
 
     private static string Pct(Summary s) => s.Values.Count == 0 || double.IsNaN(s.Mean) ? "–" : $"{100 * s.Mean:F1} ± {100 * s.Std:F1}";
 

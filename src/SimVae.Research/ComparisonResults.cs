@@ -1,4 +1,6 @@
-namespace SimVae.Evaluation.Comparison;
+using SimVae.Evaluation;
+
+namespace SimVae.Research;
 
 /// <summary>One evaluation task of a comparison.</summary>
 /// <param name="Name"><c>content</c> or <c>style_…</c>.</param>
@@ -10,7 +12,7 @@ namespace SimVae.Evaluation.Comparison;
 public sealed record TaskInfo(string Name, string Kind, int Classes, int TrainRows, int TestRows, string Description);
 
 /// <summary>The result of training and evaluating one method with one seed.</summary>
-/// <param name="Method">Method name.</param>
+/// <param name="Method">Method name (a baseline: no steps, no training time, no losses).</param>
 /// <param name="Seed">Seed.</param>
 /// <param name="Steps">Optimiser steps trained.</param>
 /// <param name="ImagesPerStep">Images per step.</param>
@@ -20,10 +22,16 @@ public sealed record TaskInfo(string Name, string Kind, int Classes, int TrainRo
 /// <param name="FinalLosses">The last logged loss terms.</param>
 /// <param name="Tasks">Probe results per task name.</param>
 /// <param name="Diagnostics">Label-free diagnostics of the test features.</param>
-/// <param name="LossCurve">(step, loss) pairs as logged.</param>
+/// <param name="LossCurve">The loss as logged.</param>
+/// <param name="FeaturizeRowsPerSecond">Images featurized per second (the content task's training and test images, in this run).</param>
 public sealed record RunResult(string Method, int Seed, long Steps, int ImagesPerStep, int ViewsPerStep, double TrainSeconds, double EvaluationSeconds,
     IReadOnlyDictionary<string, double> FinalLosses, IReadOnlyDictionary<string, ProbeResult> Tasks, RepresentationDiagnostics Diagnostics,
-    IReadOnlyList<(double Step, double Loss)> LossCurve);
+    IReadOnlyList<LossPoint> LossCurve, double FeaturizeRowsPerSecond);
+
+/// <summary>A logged training loss.</summary>
+/// <param name="Step">Optimiser step.</param>
+/// <param name="Loss">The total loss at that step.</param>
+public readonly record struct LossPoint(double Step, double Loss);
 
 /// <summary>Mean, standard deviation (divisor n − 1; 0 for one value) and the values themselves.</summary>
 /// <param name="Mean">Mean.</param>
