@@ -1,50 +1,20 @@
-using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace SimVae.Engine;
 
 /// <summary>
 /// A square-kernel 2-D transposed convolution, as <c>torch.nn.ConvTranspose2d</c> (same parameter names and default
-/// initialisation), computed in the thread's <see cref="MixedPrecision"/> precision.
+/// initialisation; PyTorch takes fan_in from the weight's second dimension, here outChannels·k², and so does this),
+/// computed in the thread's <see cref="MixedPrecision"/> precision.
 /// </summary>
-public sealed class ConvTranspose2d : nn.Module<Tensor, Tensor>
+public sealed class ConvTranspose2d : SquareConvolution
 {
-    /// <summary>The kernel, [inChannels, outChannels, k, k], float32.</summary>
-    public Parameter weight;
-
-    /// <summary>The bias, [outChannels], or null.</summary>
-    public Parameter? bias;
-
-    /// <summary>
-    /// Creates the layer with PyTorch's initialisation. PyTorch takes fan_in from the weight's second dimension, which
-    /// for a transposed convolution is outChannels·k·k; kept so weights are drawn as PyTorch draws them.
-    /// </summary>
-    public ConvTranspose2d(long inChannels, long outChannels, long kernelSize, long stride = 1, long padding = 0, bool bias = true) : base(nameof(ConvTranspose2d))
+    /// <summary>Creates the layer with PyTorch's initialisation.</summary>
+    public ConvTranspose2d(long inChannels, long outChannels, long kernelSize, long stride = 1, long padding = 0, bool bias = true)
+        : base(nameof(ConvTranspose2d), inChannels, outChannels, kernelSize, stride, padding, bias, transposed: true)
     {
-        LayerInit.RequireConvolution(inChannels, outChannels, kernelSize, stride, padding);
-        (InChannels, OutChannels, KernelSize, Stride, Padding) = (inChannels, outChannels, kernelSize, stride, padding);
-        weight = LayerInit.Weight([inChannels, outChannels, kernelSize, kernelSize]);
-        this.bias = bias ? LayerInit.Bias(outChannels, fanIn: outChannels * kernelSize * kernelSize) : null;
-        RegisterComponents();
     }
 
-    /// <summary>Input channels.</summary>
-    public long InChannels { get; }
-
-    /// <summary>Output channels.</summary>
-    public long OutChannels { get; }
-
-    /// <summary>Kernel height and width.</summary>
-    public long KernelSize { get; }
-
-    /// <summary>Stride in both directions.</summary>
-    public long Stride { get; }
-
-    /// <summary>Zero padding on every side.</summary>
-    public long Padding { get; }
-
-    /// <inheritdoc />
-    public override Tensor forward(Tensor input) =>
-        MixedPrecision.Apply(input, weight, bias, (x, w, b) => nn.functional.conv_transpose2d(x, w, b, strides: [Stride, Stride], padding: [Padding, Padding]));
+    private protected override Tensor Product(Tensor input, Tensor weight, Tensor? bias) =>
+        nn.functional.conv_transpose2d(input, weight, bias, strides: [Stride, Stride], padding: [Padding, Padding]);
 }
