@@ -14,7 +14,7 @@ internal static class LayerInit
     internal static Parameter Weight(long[] shape)
     {
         using var noGrad = no_grad();
-        var weight = new Parameter(empty(shape, ScalarType.Float32));
+        var weight = new Parameter(empty(shape, ScalarType.Float32, ModuleAllocation.Device));
         weight.DetachFromDisposeScope();
         nn.init.kaiming_uniform_(weight, a: Math.Sqrt(5));
         return weight;
@@ -24,7 +24,7 @@ internal static class LayerInit
     internal static Parameter Bias(long size, long fanIn)
     {
         using var noGrad = no_grad();
-        var bias = new Parameter(empty(size, ScalarType.Float32));
+        var bias = new Parameter(empty([size], ScalarType.Float32, ModuleAllocation.Device));
         bias.DetachFromDisposeScope();
         double bound = 1 / Math.Sqrt(fanIn);
         nn.init.uniform_(bias, -bound, bound);

@@ -29,7 +29,7 @@ public sealed class DinoHead : nn.Module<Tensor, Tensor>
     public DinoHead(long inputs, long hidden, long bottleneck, long outputs, bool batchNorm) : base(nameof(DinoHead))
     {
         mlp = ProjectionHead.Create([inputs, hidden, hidden, bottleneck], batchNorm, gelu: true);
-        using (no_grad()) lastWeight = new Parameter(randn(outputs, bottleneck).mul_(1 / Math.Sqrt(bottleneck)));
+        using (no_grad()) lastWeight = new Parameter(randn([outputs, bottleneck], device: ModuleAllocation.Device).mul_(1 / Math.Sqrt(bottleneck)));
         lastWeight.DetachFromDisposeScope();
         RegisterComponents();
     }
@@ -59,7 +59,7 @@ public sealed class DinoModel : MomentumModel
     public DinoModel(DinoOptions options)
         : base(options, d => new DinoHead(d, options.HeadHidden, options.HeadBottleneck, options.OutputDim, options.HeadBatchNorm))
     {
-        center = zeros(1, options.OutputDim).DetachFromDisposeScope();
+        center = zeros([1, options.OutputDim], device: ModuleAllocation.Device).DetachFromDisposeScope();
         register_buffer("center", center);
         teacherTemperature = options.TeacherTemperatureStart;
     }

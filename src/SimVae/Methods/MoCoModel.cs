@@ -23,8 +23,8 @@ public sealed class MoCoModel : MomentumModel
     public MoCoModel(MoCoOptions options)
         : base(options, d => ProjectionHead.Create([d, options.ProjectionHidden, options.ProjectionDim], batchNorm: options.HeadBatchNorm))
     {
-        using (var random = randn(options.QueueSize, options.ProjectionDim)) queue = nn.functional.normalize(random, dim: 1).DetachFromDisposeScope();
-        position = zeros([1], ScalarType.Int64).DetachFromDisposeScope();
+        using (var random = randn([options.QueueSize, options.ProjectionDim], device: ModuleAllocation.Device)) queue = nn.functional.normalize(random, dim: 1).DetachFromDisposeScope();
+        position = zeros([1], ScalarType.Int64, ModuleAllocation.Device).DetachFromDisposeScope();
         register_buffer("queue", queue);
         register_buffer("queue_position", position);
     }

@@ -1,3 +1,4 @@
+using SimVae.Engine;
 using SimVae.Losses;
 using SimVae.Optim;
 using TorchSharp;
@@ -15,7 +16,6 @@ namespace SimVae.Methods;
 /// </summary>
 public abstract class SslModel : nn.Module
 {
-    private static readonly Lock MetaDevice = new();
 
     /// <summary>Stores the validated options.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
@@ -88,28 +88,17 @@ public abstract class SslModel : nn.Module
 
     /// <summary>
     /// The names and shapes of the state dict of the model <paramref name="options"/> describe, found without allocating
-    /// it: the model is built on libtorch's meta device (shapes, no storage). TorchSharp's default device is process-wide,
-    /// so while this runs, tensors that other threads create without naming a device land on the meta device too.
+    /// it: the model's parameters and buffers are made on libtorch's meta device (shapes, no storage) through a
+    /// <see cref="ModuleAllocation.ShapesOnly"/> region of this thread; other threads are not affected.
     /// </summary>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
     public static Dictionary<string, long[]> StateShapes(SslOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        lock (MetaDevice)
-        {
-            var previous = get_default_device();
-            set_default_device(META);
-            try
-            {
-                using var model = SslMethods.CreateModel(options);
-                return model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.shape, StringComparer.Ordinal);
-            }
-            finally
-            {
-                set_default_device(previous);
-            }
-        }
+        using var shapesOnly = ModuleAllocation.ShapesOnly();
+        using var model = SslMethods.CreateModel(options);
+        return model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.shape, StringComparer.Ordinal);
     }
 
     /// <summary>Bytes of float32 state the shapes describe (saturating, so absurd shapes cannot overflow).</summary>
