@@ -27,6 +27,22 @@ public sealed class SampleTests
         StringAssert.Contains(output, prediction);
     }
 
+    /// <summary>The README's main job (samples/QuickStart), on one epoch instead of two: it trains and prints kNN accuracies.</summary>
+    [TestMethod]
+    [Timeout(600_000, CooperativeCancellation = true)]
+    public void TheReadmesMainJobTrainsAndPrintsKnnAccuracies()
+    {
+        if (!FashionMnist.IsAvailable(DataSplit.Train) || !FashionMnist.IsAvailable(DataSplit.Test))
+            Assert.Inconclusive("FashionMNIST is not installed (apt-get install dataset-fashion-mnist)");
+        using var folder = new TempFolder();
+        var (code, output) = Processes.Run("dotnet", $"\"{Dll("", "QuickStart")}\" 1 simvae", folder.Path, TimeSpan.FromSeconds(540));
+        Assert.AreEqual(0, code, output);
+        var line = output.Split('\n').Single(l => l.StartsWith("kNN (k = 20) content accuracy on the test set: ", StringComparison.Ordinal));
+        double accuracy = double.Parse(line.Split(": ")[1].TrimEnd('%', '\r'), System.Globalization.CultureInfo.InvariantCulture);
+        // One epoch of the authors' SimVAE reaches about 73%; chance is 10%.
+        Assert.IsTrue(accuracy > 60, line);
+    }
+
     [TestMethod]
     public void BinaryFeatureFilesAreValidatedOnRead()
     {
