@@ -15,7 +15,7 @@
 #   NO_BUILD=0      1 skips the dotnet build
 #   BF16_WARMUP BF16_STEPS BF16_REPEATS   the bf16 rows (both sides under CPU autocast, libtorch threads = cores,
 #                   OpenBLAS 1): the same as above on a CPU with native bfloat16 (avx512_bf16/amx_bf16), else 1/2/1,
-#                   since libtorch 1.13 then runs bf16 products in scalar loops (seconds per step)
+#                   since bf16 products then run in scalar loops (seconds per step)
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
