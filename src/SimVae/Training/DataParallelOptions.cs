@@ -11,9 +11,9 @@ public sealed record DataParallelOptions
 {
     /// <summary>
     /// Bucket size of the gradient all-reduce: 1 MiB, measured with <c>bench/run ddp</c> (SimVAE's MLP, 22 MB of
-    /// gradients, 2 workers on Gloo over loopback; measured on the c10d engine before the TorchSharp move): 106 ms per step with 256 KiB buckets, 98 ms with 1 MiB, 153 ms with
-    /// one 64 MiB bucket (smaller buckets let Gloo's threads reduce one while the next is packed). PyTorch's DDP uses
-    /// 25 MiB, tuned for GPUs.
+    /// gradients, 2 workers on Gloo over loopback, quiet machine, 2026-12-04): 46.9 ms per step with 256 KiB buckets,
+    /// 36.7 ms with 1 MiB, 35.4 ms with one 64 MiB bucket; 1 MiB stays (on the old c10d engine one 64 MiB bucket was the
+    /// slowest). PyTorch's DDP uses 25 MiB, tuned for GPUs.
     /// </summary>
     public const long DefaultBucketBytes = 1L << 20;
 
