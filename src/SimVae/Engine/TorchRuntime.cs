@@ -34,24 +34,29 @@ public static class TorchRuntime
     }
 
     // TorchSharp blames a missing backend package whatever went wrong; the loader's own error names the real cause.
-    private static string Explain(Exception failure)
+    internal static string Explain(Exception failure)
     {
         string library = OperatingSystem.IsWindows() ? "LibTorchSharp.dll" : OperatingSystem.IsMacOS() ? "libLibTorchSharp.dylib" : "libLibTorchSharp.so";
-        string? loaderError = null;
+        string? found = null, loaderError = null;
         foreach (var candidate in new[] { Path.Combine(AppContext.BaseDirectory, library), Path.Combine(AppContext.BaseDirectory, "runtimes", RuntimeInformation.RuntimeIdentifier, "native", library) })
         {
             if (!File.Exists(candidate)) continue;
+            found = candidate;
             try { NativeLibrary.Free(NativeLibrary.Load(candidate)); }
-            catch (DllNotFoundException e) { loaderError = e.Message; break; }
+            catch (DllNotFoundException e) { loaderError = e.Message; }
+            break;
         }
-        string advice = loaderError switch
+        string advice = (found, loaderError) switch
         {
-            null => $"no libtorch backend was found next to the application ({library}): add one package reference: libtorch-cpu-<rid> " +
-                    "(e.g. libtorch-cpu-linux-x64), TorchSharp-cpu, or TorchSharp-cuda-windows / TorchSharp-cuda-linux",
-            _ when loaderError.Contains("GLIBCXX", StringComparison.Ordinal) =>
-                $"the system's libstdc++ is older than the one TorchSharp was built with ({loaderError}); the SimVae package's build step " +
-                "weakens that one version need in the build output (see docs/packaging.md): make sure SimVaeWeakenGlibcxx is not false and rebuild",
-            _ => $"the loader refused it: {loaderError}",
+            (null, _) => $"{library} is not next to the application: add TorchSharp and one libtorch backend package (libtorch-cpu-<rid>, e.g. " +
+                         "libtorch-cpu-linux-x64, TorchSharp-cpu, or TorchSharp-cuda-windows / TorchSharp-cuda-linux)",
+            (_, { } error) when error.Contains("GLIBCXX", StringComparison.Ordinal) =>
+                $"the system's libstdc++ is older than the one TorchSharp was built with ({error}); the SimVae package's build step " +
+                "weakens that one version need in the build output (docs/packaging.md): make sure SimVaeWeakenGlibcxx is not false and rebuild",
+            (_, { } error) when error.Contains("libtorch", StringComparison.Ordinal) || error.Contains("libc10", StringComparison.Ordinal) =>
+                $"libtorch itself is missing ({error}): add one libtorch backend package (libtorch-cpu-<rid>, TorchSharp-cpu or TorchSharp-cuda-*)",
+            (_, { } error) => $"the loader refused {found}: {error}",
+            _ => $"{found} loads, but TorchSharp could not initialise",
         };
         return $"TorchSharp's native library could not be loaded: {advice}. ({failure.GetType().Name}: {failure.Message})";
     }

@@ -77,8 +77,11 @@ public abstract class SslModel : nn.Module
     /// fits in <see cref="MaxStateBytes"/> (callers check it before loading data; <see cref="Create"/> checks it again).
     /// </summary>
     /// <exception cref="ArgumentException">The options are invalid, or describe a model larger than <see cref="MaxStateBytes"/>.</exception>
+    /// <exception cref="EngineUnavailableException">TorchSharp's native libraries cannot be loaded (the message says why).</exception>
     public static void CheckSize(SslOptions options)
     {
+        // The first libtorch call of most programs: fail here with the loader's real reason, not TorchSharp's guess.
+        TorchRuntime.EnsureLoaded();
         long bytes = StateBytes(StateShapes(options));
         if (bytes > MaxStateBytes)
             throw new ArgumentOutOfRangeException(nameof(options), bytes,

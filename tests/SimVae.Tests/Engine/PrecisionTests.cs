@@ -43,6 +43,17 @@ public class PrecisionPolicyTests
     }
 
     [TestMethod]
+    public void ALoadFailureIsExplainedWithoutBlamingAPresentBackend()
+    {
+        TorchRuntime.EnsureLoaded();
+        // Here the library is present and loads: the explanation must not send the user after a backend package.
+        var message = TorchRuntime.Explain(new NotSupportedException("add a libtorch package"));
+        StringAssert.Contains(message, "loads, but TorchSharp could not initialise");
+        StringAssert.Contains(message, "add a libtorch package", "TorchSharp's own words are kept at the end");
+        Assert.IsFalse(message.Contains("add TorchSharp and one libtorch backend", StringComparison.Ordinal), message);
+    }
+
+    [TestMethod]
     public void OneThreadPerCoreByDefault()
     {
         Assert.AreEqual(2, TorchRuntime.DefaultThreads(2));
