@@ -136,7 +136,7 @@ public static class ComparisonReport
         md.AppendLine($"Budget, equal for every method: {result.StepsPerRun} optimiser steps of {first?.ImagesPerStep} images " +
                       $"({(o.MaxSteps is null ? $"{o.Epochs} epoch(s)" : $"{o.MaxSteps} steps")} over {result.Tasks[0].TrainRows} training images); seeds {string.Join(", ", o.Seeds)}. " +
                       $"Two-view methods see 2 views per image per step, the VAE baselines 1. Each method runs with its defaults (β-VAE: β = {o.BetaVaeBeta.ToString(CultureInfo.InvariantCulture)}). " +
-                      "Baselines (pixels: the raw pixels in [0, 1]) are not trained.");
+                      "Baselines are not trained (pixels: the raw pixels in [0, 1]; resnet18: ML.NET's pretrained ResNet-18 featurizer on the images resized to 224 × 224 RGB as ML.NET's ResizeImages does).");
         md.AppendLine();
         md.AppendLine("Numbers are test-set accuracies in % (GMM NMI/ARI × 100), mean ± std over seeds. Probes are fitted on frozen features " +
                       $"(posterior means for the VAE family, backbone outputs for SimCLR/VICReg), standardised with training statistics; hyperparameters " +

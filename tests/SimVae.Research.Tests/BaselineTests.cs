@@ -1,6 +1,7 @@
 using SimVae.Data;
 using SimVae.Evaluation;
 using SimVae.Research.Baselines;
+using SkiaSharp;
 using static TorchSharp.torch;
 
 namespace SimVae.Research.Tests;
@@ -20,6 +21,50 @@ public class BaselineTests
     }
 
     [TestMethod]
+    public void MitchellResizeDrawsAsSkiaSharpDoesForMLNet()
+    {
+        // The reference: what ML.NET's MLImage does for ResizeImages' default (IsoCrop, centre): SkiaSharp draws the
+        // whole image into the scaled, centred destination rectangle with the Mitchell cubic.
+        var random = new Random(3);
+        foreach (var (height, width) in new[] { (28, 28), (20, 32) })
+        {
+            var grey = new byte[height * width];
+            random.NextBytes(grey);
+            using var bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Gray8, SKAlphaType.Opaque));
+            grey.CopyTo(bitmap.GetPixelSpan());
+            using var drawn = new SKBitmap(new SKImageInfo(ResNet18Features.InputSize, ResNet18Features.InputSize, SKColorType.Rgba8888, SKAlphaType.Opaque));
+            float scale = Math.Max(224f / height, 224f / width);
+            int x = (int)((224 - width * scale) / 2), y = (int)((224 - height * scale) / 2);
+            using (var canvas = new SKCanvas(drawn))
+            using (var image = SKImage.FromBitmap(bitmap))
+                canvas.DrawImage(image, new SKRect(0, 0, width, height), new SKRect(x, y, x + (int)(width * scale), y + (int)(height * scale)), new SKSamplingOptions(SKCubicResampler.Mitchell));
+            var expected = drawn.Pixels.Select(p => (float)p.Red).ToArray();
+
+            using var input = tensor(grey.Select(b => b / 255f).ToArray(), [1, 1, height, width]);
+            using var resized = MitchellResize.Apply(input, 224, 224);
+            var actual = resized.mul(255).round().clamp(0, 255).data<float>().ToArray();
+            float worst = expected.Zip(actual, (e, a) => Math.Abs(e - a)).Max();
+            Assert.IsTrue(worst <= 2, $"{height}x{width}: largest difference from SkiaSharp {worst} (8-bit levels)");
+        }
+    }
+
+    [TestMethod]
+    public void ResNet18GivesDeterministic512DimensionalFeaturesThatTellImagesApart()
+    {
+        var images = SyntheticShapes.Generate(new SyntheticShapesOptions { Count = 3, Seed = 2 });
+        using var resnet = BaselineFeatures.Create("resnet18");
+        var features = resnet.Transform(images);
+        Assert.AreEqual(3, features.Rows);
+        Assert.AreEqual(512, features.Columns);
+        Assert.IsTrue(features.Values.All(float.IsFinite));
+        var first = features.Row(0).ToArray();
+        Assert.IsTrue(first.Any(v => v != 0));
+        Assert.IsFalse(first.SequenceEqual(features.Row(1).ToArray()), "different images, different features");
+        using var alone = images.ToTensor([0]);
+        CollectionAssert.AreEqual(first, resnet.Transform(alone).Values, "the same features alone or in a batch");
+    }
+
+    [TestMethod]
     public void BaselinesRunInTheComparisonWithoutTrainingAndServeEveryBudget()
     {
         var folder = Path.Combine(Path.GetTempPath(), "simvae-baselines-" + Guid.NewGuid().ToString("N"));
@@ -27,7 +72,7 @@ public class BaselineTests
         {
             var options = new ComparisonOptions
             {
-                DataSet = "synthetic", SyntheticCount = 600, Methods = ["pixels", "vae"], Seeds = [1], MaxSteps = 2,
+                DataSet = "synthetic", SyntheticCount = 600, Methods = ["pixels", "resnet18", "vae"], Seeds = [1], MaxSteps = 2,
                 Device = CPU, OutputFolder = folder, LogEvery = 1, ViewInvarianceImages = 20,
                 Probes = new ProbeOptions { Mlp = false, Gmm = false, L2Grid = [1e-2], LinearMaxIterations = 20, KMax = 3 },
             };
@@ -45,6 +90,7 @@ public class BaselineTests
             }
             Assert.IsTrue(result.Runs.Single(r => r.Method == "vae").FeaturizeRowsPerSecond > 0);
             StringAssert.Contains(File.ReadAllText(Path.Combine(folder, "report.md")), "| pixels |");
+            StringAssert.Contains(File.ReadAllText(Path.Combine(folder, "report.md")), "| resnet18 |");
 
             trained.Clear();
             var longer = ComparisonRunner.Run(options with { MaxSteps = 3 }, new Recorder(p => { if (p.Stage == "train") trained.Add(p.Method); }));

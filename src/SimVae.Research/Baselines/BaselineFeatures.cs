@@ -7,19 +7,21 @@ namespace SimVae.Research.Baselines;
 
 /// <summary>
 /// The comparison's baselines: methods that need no training, featurizing the same images for the same probes.
-/// <c>pixels</c>: the raw pixels scaled to [0, 1] (<see cref="PixelFeatures"/>). Their view invariance is measured
-/// with SimVAE's default augmentation.
+/// <c>pixels</c>: the raw pixels scaled to [0, 1] (<see cref="PixelFeatures"/>); <c>resnet18</c>: ML.NET's pretrained
+/// ResNet-18 featurizer (<see cref="ResNet18Features"/>). Their view invariance is measured with SimVAE's default
+/// augmentation.
 /// </summary>
 public abstract class BaselineFeatures : IFeatureSource
 {
     /// <summary>The baselines' names.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["pixels"];
+    public static IReadOnlyList<string> Names { get; } = ["pixels", "resnet18"];
 
     /// <summary>A baseline by name.</summary>
     /// <exception cref="ArgumentException">Not a baseline.</exception>
     public static BaselineFeatures Create(string name) => name switch
     {
         "pixels" => new PixelFeatures(),
+        "resnet18" => new ResNet18Features(),
         _ => throw new ArgumentException($"unknown baseline '{name}'; expected one of {string.Join(", ", Names)}", nameof(name)),
     };
 
