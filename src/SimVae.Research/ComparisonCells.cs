@@ -97,6 +97,7 @@ public sealed class ComparisonCells
         {
             ["data_set"] = options.DataSet,
             ["train_images"] = options.TrainImages,
+            ["probe_train_images"] = options.ProbeTrainImages,
             ["test_images"] = options.TestImages,
             ["synthetic_count"] = options.DataSet == "synthetic" ? options.SyntheticCount : null,
             ["style_train_images"] = options.DataSet == "fashion-mnist" ? options.StyleTrainImages : null,

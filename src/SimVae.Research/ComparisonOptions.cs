@@ -44,6 +44,12 @@ public sealed record ComparisonOptions
     /// <summary>Use only the first this many training images (null: all).</summary>
     public int? TrainImages { get; init; }
 
+    /// <summary>
+    /// Fit the probes on only the first this many training images (null: all); the methods still train on all of them.
+    /// Keeps slow featurizers (the <c>resnet18</c> baseline: tens of rows/s on a CPU) affordable.
+    /// </summary>
+    public int? ProbeTrainImages { get; init; }
+
     /// <summary>Use only the first this many test images (null: all).</summary>
     public int? TestImages { get; init; }
 
@@ -89,6 +95,7 @@ public sealed record ComparisonOptions
         if (Epochs < 1 && MaxSteps is null) throw new ArgumentException("Epochs must be at least 1", nameof(Epochs));
         if (MaxSteps is < 1) throw new ArgumentException("MaxSteps must be at least 1", nameof(MaxSteps));
         if (TrainImages is < 100) throw new ArgumentException("TrainImages must be at least 100", nameof(TrainImages));
+        if (ProbeTrainImages is < 100) throw new ArgumentException("ProbeTrainImages must be at least 100", nameof(ProbeTrainImages));
         if (TestImages is < 20) throw new ArgumentException("TestImages must be at least 20", nameof(TestImages));
         if (SyntheticCount < 600) throw new ArgumentException("SyntheticCount must be at least 600", nameof(SyntheticCount));
         if (StyleTrainImages < 100) throw new ArgumentException("StyleTrainImages must be at least 100", nameof(StyleTrainImages));

@@ -99,7 +99,7 @@ public static class ComparisonReport
                 ["max_steps"] = o.MaxSteps,
                 ["steps_per_run"] = result.StepsPerRun,
                 ["images_per_step"] = result.Runs.FirstOrDefault(r => !ComparisonOptions.IsBaseline(r.Method))?.ImagesPerStep,
-                ["train_images"] = result.Tasks.First().TrainRows,
+                ["train_images"] = result.TrainImages,
             },
             ["seeds"] = new JsonArray(o.Seeds.Select(s => (JsonNode)s).ToArray()),
             ["beta_vae_beta"] = o.BetaVaeBeta,
@@ -134,7 +134,7 @@ public static class ComparisonReport
         md.AppendLine($"Started {result.Started:u}{(result.Finished is { } f ? $", finished {f:u} ({(f - result.Started).TotalMinutes:F0} min)" : "")}.  ");
         var first = result.Runs.FirstOrDefault(r => !ComparisonOptions.IsBaseline(r.Method));
         md.AppendLine($"Budget, equal for every method: {result.StepsPerRun} optimiser steps of {first?.ImagesPerStep} images " +
-                      $"({(o.MaxSteps is null ? $"{o.Epochs} epoch(s)" : $"{o.MaxSteps} steps")} over {result.Tasks[0].TrainRows} training images); seeds {string.Join(", ", o.Seeds)}. " +
+                      $"({(o.MaxSteps is null ? $"{o.Epochs} epoch(s)" : $"{o.MaxSteps} steps")} over {result.TrainImages} training images); seeds {string.Join(", ", o.Seeds)}. " +
                       $"Two-view methods see 2 views per image per step, the VAE baselines 1. Each method runs with its defaults (β-VAE: β = {o.BetaVaeBeta.ToString(CultureInfo.InvariantCulture)}). " +
                       "Baselines are not trained (pixels: the raw pixels in [0, 1]; resnet18: ML.NET's pretrained ResNet-18 featurizer on the images resized to 224 × 224 RGB as ML.NET's ResizeImages does).");
         md.AppendLine();

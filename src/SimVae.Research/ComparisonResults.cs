@@ -57,8 +57,9 @@ public sealed record Summary(double Mean, double Std, IReadOnlyList<double> Valu
 /// <param name="Started">Start time (UTC).</param>
 /// <param name="Finished">End time (UTC), or null while running.</param>
 /// <param name="StepsPerRun">Optimiser steps per run (the budget).</param>
+/// <param name="TrainImages">The images the methods train on (the probes may use fewer: <see cref="ComparisonOptions.ProbeTrainImages"/>).</param>
 public sealed record ComparisonResult(ComparisonOptions Options, IReadOnlyList<TaskInfo> Tasks, IReadOnlyList<RunResult> Runs, string Machine,
-    DateTime Started, DateTime? Finished, long StepsPerRun)
+    DateTime Started, DateTime? Finished, long StepsPerRun, int TrainImages)
 {
     /// <summary>Methods with at least one finished run, in the order of the options.</summary>
     public IReadOnlyList<string> Methods => Options.Methods.Where(m => Runs.Any(r => r.Method == m)).ToList();

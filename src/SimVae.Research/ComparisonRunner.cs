@@ -46,11 +46,12 @@ public static class ComparisonRunner
 
         Report("data", null, null, $"loading {options.DataSet}");
         var (train, test) = LoadData(options);
-        Report("data", null, null, $"{train} / {test}");
+        var probeTrain = options.ProbeTrainImages is { } p && p < train.Count ? train.Subset(Enumerable.Range(0, p).ToArray(), train.Name + $" (first {p}, for the probes)") : train;
+        Report("data", null, null, $"{train} / {test}{(probeTrain == train ? "" : $"; probes: {probeTrain}")}");
 
         var transformed = new List<TransformedTask>();
         var columnTasks = new List<(string Name, int[] TrainLabels, int[] TestLabels, int Classes)>();
-        var tasks = new List<TaskInfo> { new("content", "content", train.ClassCount, train.Count, test.Count, "the class label") };
+        var tasks = new List<TaskInfo> { new("content", "content", train.ClassCount, probeTrain.Count, test.Count, "the class label") };
         try
         {
             if (options.DataSet == "fashion-mnist")
@@ -65,11 +66,11 @@ public static class ComparisonRunner
             else
             {
                 var testColumns = StyleTasks.FromLabelColumns(test).ToDictionary(c => c.Name);
-                foreach (var (name, labels, classes) in StyleTasks.FromLabelColumns(train))
+                foreach (var (name, labels, classes) in StyleTasks.FromLabelColumns(probeTrain))
                 {
                     int k = Math.Max(classes, testColumns[name].Classes);
                     columnTasks.Add((name, labels, testColumns[name].Labels, k));
-                    tasks.Add(new TaskInfo(name, "style", k, train.Count, test.Count, $"ground-truth factor '{name[6..]}' of the synthetic shapes, binned into {k} equal-width bins, on the un-transformed images"));
+                    tasks.Add(new TaskInfo(name, "style", k, probeTrain.Count, test.Count, $"ground-truth factor '{name[6..]}' of the synthetic shapes, binned into {k} equal-width bins, on the un-transformed images"));
                 }
             }
             Report("data", null, null, $"tasks: {string.Join(", ", tasks.Select(t => $"{t.Name} ({t.Classes} classes)"))}");
@@ -89,17 +90,17 @@ public static class ComparisonRunner
                         Report("resume", method, seed, $"run {finished}/{runCount} ({method}, seed {seed}) finished before: kept {cells.CellPath(method, seed)}");
                         continue;
                     }
-                    var run = RunOne(options, method, seed, train, test, transformed, columnTasks, cells, cancellation,
+                    var run = RunOne(options, method, seed, train, probeTrain, test, transformed, columnTasks, cells, cancellation,
                         (stage, message, training) => Report(stage, method, seed, message, training));
                     if (!ComparisonOptions.IsBaseline(method)) stepsPerRun = run.Steps;
                     runs.Add(run);
                     finished++;
                     cells.Save(run);
-                    var partial = new ComparisonResult(options, tasks, runs.ToList(), machine, started, null, stepsPerRun);
+                    var partial = new ComparisonResult(options, tasks, runs.ToList(), machine, started, null, stepsPerRun, train.Count);
                     ComparisonReport.Write(partial, options.OutputFolder);
                     Report("report", method, seed, $"run {finished}/{runCount} done ({method}, seed {seed}); report updated in {options.OutputFolder}");
                 }
-            var result = new ComparisonResult(options, tasks, runs, machine, started, DateTime.UtcNow, stepsPerRun);
+            var result = new ComparisonResult(options, tasks, runs, machine, started, DateTime.UtcNow, stepsPerRun, train.Count);
             ComparisonReport.Write(result, options.OutputFolder);
             Report("done", null, null, $"report written to {Path.Combine(options.OutputFolder, "report.md")}");
             return result;
@@ -130,7 +131,7 @@ public static class ComparisonRunner
         return (train, test);
     }
 
-    private static RunResult RunOne(ComparisonOptions options, string method, int seed, ImageDataset train, ImageDataset test,
+    private static RunResult RunOne(ComparisonOptions options, string method, int seed, ImageDataset train, ImageDataset probeTrain, ImageDataset test,
         IReadOnlyList<TransformedTask> transformed, IReadOnlyList<(string Name, int[] TrainLabels, int[] TestLabels, int Classes)> columnTasks,
         ComparisonCells cells, CancellationToken cancellation, Action<string, string, TrainingProgress?> report)
     {
@@ -138,7 +139,7 @@ public static class ComparisonRunner
         {
             report("features", $"{method}: a baseline, no training", null);
             using var baseline = BaselineFeatures.Create(method);
-            return Evaluate(options, method, seed, baseline, Untrained, train, test, transformed, columnTasks, cancellation, report);
+            return Evaluate(options, method, seed, baseline, Untrained, probeTrain, test, transformed, columnTasks, cancellation, report);
         }
         var methodOptions = options.CreateMethod(method);
         string metricsPath = cells.MetricsPath(method, seed);
@@ -165,7 +166,7 @@ public static class ComparisonRunner
 
         using var features = new TrainedFeatures(new Featurizer(model));
         var training = new TrainingCost(steps, methodOptions.BatchImages, methodOptions.BatchImages * methodOptions.Views, trainSeconds, losses, curve);
-        var run = Evaluate(options, method, seed, features, training, train, test, transformed, columnTasks, cancellation, report);
+        var run = Evaluate(options, method, seed, features, training, probeTrain, test, transformed, columnTasks, cancellation, report);
         if (model is VariationalModel vae && seed == options.Seeds[0])
         {
             report("pictures", "reconstructions and samples", null);

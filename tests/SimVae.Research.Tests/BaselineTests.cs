@@ -72,7 +72,7 @@ public class BaselineTests
         {
             var options = new ComparisonOptions
             {
-                DataSet = "synthetic", SyntheticCount = 600, Methods = ["pixels", "resnet18", "vae"], Seeds = [1], MaxSteps = 2,
+                DataSet = "synthetic", SyntheticCount = 600, Methods = ["pixels", "resnet18", "vae"], Seeds = [1], MaxSteps = 2, ProbeTrainImages = 200,
                 Device = CPU, OutputFolder = folder, LogEvery = 1, ViewInvarianceImages = 20,
                 Probes = new ProbeOptions { Mlp = false, Gmm = false, L2Grid = [1e-2], LinearMaxIterations = 20, KMax = 3 },
             };
@@ -80,6 +80,8 @@ public class BaselineTests
             var result = ComparisonRunner.Run(options, new Recorder(p => { if (p.Stage == "train") trained.Add(p.Method); }));
             CollectionAssert.AreEqual(new[] { "vae" }, trained.Distinct().ToArray(), "baselines are not trained");
             Assert.AreEqual(2, result.StepsPerRun, "the budget is the trained methods'");
+            Assert.AreEqual(500, result.TrainImages, "the methods train on every training image");
+            Assert.IsTrue(result.Tasks.All(t => t.TrainRows == 200), "the probes fit on the first 200");
             foreach (var baseline in BaselineFeatures.Names)
             {
                 var run = result.Runs.Single(r => r.Method == baseline);

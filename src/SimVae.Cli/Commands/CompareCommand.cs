@@ -29,6 +29,7 @@ internal static class CompareCommand
         var epochs = new Option<int>("--epochs", "-e") { Description = "Training passes over the data set per run", DefaultValueFactory = _ => defaults.Epochs }.Range(1, TrainerOptions.MaxEpochs);
         var maxSteps = new Option<long?>("--max-steps") { Description = "Stop each run after this many optimiser steps (overrides --epochs)" }.Range(1, TrainerOptions.MaxStepLimit);
         var trainImages = new Option<int?>("--train-images") { Description = "Use only the first N training images (at least 100)" }.Range(1, int.MaxValue);
+        var probeTrainImages = new Option<int?>("--probe-train-images") { Description = "Fit the probes on only the first N training images (at least 100); the methods still train on all (or --train-images)" }.Range(1, int.MaxValue);
         var testImages = new Option<int?>("--test-images") { Description = "Use only the first N test images (at least 20)" }.Range(1, int.MaxValue);
         var syntheticCount = new Option<int>("--synthetic-count") { Description = "Images generated for --dataset synthetic (a sixth are the test split; at least 600)", DefaultValueFactory = _ => defaults.SyntheticCount }.Range(1, int.MaxValue);
         var styleTrain = new Option<int>("--style-train-images") { Description = "Training images of the transformed style tasks (fashion-mnist; at least 100)", DefaultValueFactory = _ => defaults.StyleTrainImages }.Range(1, int.MaxValue);
@@ -43,7 +44,7 @@ internal static class CompareCommand
         var command = new Command("compare",
             "Train methods with several seeds under one budget, evaluate every probe on the content and style tasks, and write a report folder (report.md, report.json, PNG and SVG charts); a rerun resumes, skipping the finished runs")
         {
-            dataset, dataPath, methods, seeds, epochs, maxSteps, trainImages, testImages, syntheticCount, styleTrain, beta, mlpEpochs, gmmInits, logEvery, outputFolder, device, precision,
+            dataset, dataPath, methods, seeds, epochs, maxSteps, trainImages, probeTrainImages, testImages, syntheticCount, styleTrain, beta, mlpEpochs, gmmInits, logEvery, outputFolder, device, precision,
         };
         command.SetAction(r =>
         {
@@ -57,6 +58,7 @@ internal static class CompareCommand
                 Epochs = r.GetValue(epochs),
                 MaxSteps = r.GetValue(maxSteps),
                 TrainImages = r.GetValue(trainImages),
+                ProbeTrainImages = r.GetValue(probeTrainImages),
                 TestImages = r.GetValue(testImages),
                 SyntheticCount = r.GetValue(syntheticCount),
                 StyleTrainImages = r.GetValue(styleTrain),
@@ -165,7 +167,7 @@ internal static class CompareCommand
     /// <summary>Names the flag behind a <see cref="ComparisonOptions"/> property in a validation message.</summary>
     private static string Flag(string message)
     {
-        foreach (var (property, flag) in new[] { ("TrainImages", "--train-images"), ("TestImages", "--test-images"), ("SyntheticCount", "--synthetic-count"),
+        foreach (var (property, flag) in new[] { ("ProbeTrainImages", "--probe-train-images"), ("TrainImages", "--train-images"), ("TestImages", "--test-images"), ("SyntheticCount", "--synthetic-count"),
                      ("StyleTrainImages", "--style-train-images"), ("MaxSteps", "--max-steps"), ("Epochs", "--epochs"), ("Methods", "--methods"), ("Seeds", "--seeds") })
             message = message.Replace($"(Parameter '{property}')", $"({flag})", StringComparison.Ordinal).Replace(property, flag, StringComparison.Ordinal);
         return message;
