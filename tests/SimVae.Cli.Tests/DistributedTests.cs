@@ -170,6 +170,53 @@ public sealed class DistributedTests
         }
     }
 
+    /// <summary>
+    /// Issue 19: RANK=0 given to two processes. The second cannot host the rendezvous store on the first one's port and
+    /// stops at once with one line naming the port (it used to share the port through SO_REUSEPORT, and both waited
+    /// out --dist-timeout for a rank 1 the other one had).
+    /// </summary>
+    [TestMethod]
+    [Timeout(120_000, CooperativeCancellation = true)]
+    public void ASecondProcessClaimingRankZeroStopsAtOnceNamingThePort()
+    {
+        using var folder = new TempFolder();
+        int port = FreePort();
+        var environment = new Dictionary<string, string>
+        {
+            ["RANK"] = "0", ["LOCAL_RANK"] = "0", ["WORLD_SIZE"] = "2", ["MASTER_ADDR"] = "127.0.0.1", ["MASTER_PORT"] = port.ToString(CultureInfo.InvariantCulture),
+        };
+        var args = $"\"{ToolDll}\" train --dataset synthetic --limit 64 --batch-size 16 --max-steps 4 --dist-timeout 60 --quiet";
+        using var first = Processes.Start("dotnet", $"{args} --output first.simvae", folder.Path, environment, out var firstLog);
+        try
+        {
+            WaitFor(() => Listening(port), first, firstLog);
+            var clock = Stopwatch.StartNew();
+            var (code, text) = Processes.Run("dotnet", $"{args} --output second.simvae", folder.Path, TimeSpan.FromSeconds(50), environment);
+            Assert.AreEqual(ExitCodes.Device, code, text);
+            Assert.IsTrue(clock.Elapsed < TimeSpan.FromSeconds(30), $"stopped after {clock.Elapsed.TotalSeconds:F0} s:\n{text}");
+            StringAssert.Contains(text, $"port {port} is already in use");
+            Assert.AreEqual(1, text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length, $"one line, no raw log lines:\n{text}");
+        }
+        finally
+        {
+            try { first.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+        }
+    }
+
+    private static bool Listening(int port)
+    {
+        try
+        {
+            using var probe = new System.Net.Sockets.TcpClient();
+            probe.Connect(System.Net.IPAddress.Loopback, port);
+            return true;
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return false;
+        }
+    }
+
     private static void WaitFor(Func<bool> condition, Process process, System.Text.StringBuilder log)
     {
         var clock = Stopwatch.StartNew();

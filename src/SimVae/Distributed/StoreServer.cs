@@ -18,27 +18,37 @@ internal sealed class StoreServer : MemoryStore
         acceptor.Start();
     }
 
-    /// <summary>Listens on <paramref name="port"/> of every interface.</summary>
-    /// <exception cref="DistributedException">The port is taken or cannot be bound.</exception>
+    /// <summary>Listens on <paramref name="port"/> of every interface (IPv6 and IPv4 where the machine has IPv6).</summary>
+    /// <exception cref="DistributedException">The port is taken (another rank 0, or another program) or cannot be bound.</exception>
+    /// <remarks>
+    /// No ReuseAddress: on Linux and macOS .NET turns it into SO_REUSEPORT as well, and two processes that both believe
+    /// they are rank 0 would then both listen on the port, each waiting out the timeout for ranks the other one got.
+    /// </remarks>
     public static StoreServer Start(int port, TimeSpan timeout)
     {
         var listener = new TcpListener(IPAddress.IPv6Any, port);
         try
         {
             listener.Server.DualMode = true;
-            listener.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
             listener.Start(backlog: 1024);
         }
-        catch (SocketException)
+        catch (SocketException e) when (e.SocketErrorCode != SocketError.AddressAlreadyInUse)
         {
             // No IPv6 here: IPv4 only.
             listener = new TcpListener(IPAddress.Any, port);
-            listener.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
             try { listener.Start(backlog: 1024); }
-            catch (SocketException e) { throw new DistributedException($"rank 0 could not host the rendezvous store on port {port} (is the port free?): {e.Message}", inner: e); }
+            catch (SocketException inner) { throw Unavailable(port, inner); }
+        }
+        catch (SocketException e)
+        {
+            throw Unavailable(port, e);
         }
         return new StoreServer(listener, timeout);
     }
+
+    private static DistributedException Unavailable(int port, SocketException e) => e.SocketErrorCode == SocketError.AddressAlreadyInUse
+        ? new DistributedException($"rank 0 could not host the rendezvous store: port {port} is already in use on this machine, by another rank 0 (was RANK=0 given to two processes?) or by another program; choose a free --master-port", inner: e)
+        : new DistributedException($"rank 0 could not host the rendezvous store on port {port}: {e.Message}", inner: e);
 
     /// <inheritdoc />
     public override void Dispose()
