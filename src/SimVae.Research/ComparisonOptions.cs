@@ -1,3 +1,4 @@
+using SimVae.Backbones;
 using SimVae.Evaluation;
 using SimVae.Engine;
 using SimVae.Methods;
@@ -74,6 +75,15 @@ public sealed record ComparisonOptions
     /// <summary>Test images whose two augmented views measure view invariance.</summary>
     public int ViewInvarianceImages { get; init; } = 2_000;
 
+    /// <summary>Encoder (and decoder) of every trained method (null: each method's default, the authors' MLP).</summary>
+    public BackboneKind? Backbone { get; init; }
+
+    /// <summary>Feature (latent) dimension d of every trained method (null: each method's default, 10).</summary>
+    public int? LatentDim { get; init; }
+
+    /// <summary>Peak learning rate of every trained method (null: each method's paper value).</summary>
+    public double? LearningRate { get; init; }
+
     /// <summary>β of the β-VAE baseline.</summary>
     public double BetaVaeBeta { get; init; } = SimVaeOptions.DefaultBeta;
 
@@ -100,11 +110,20 @@ public sealed record ComparisonOptions
         if (SyntheticCount < 600) throw new ArgumentException("SyntheticCount must be at least 600", nameof(SyntheticCount));
         if (StyleTrainImages < 100) throw new ArgumentException("StyleTrainImages must be at least 100", nameof(StyleTrainImages));
         if (ViewInvarianceImages < 2) throw new ArgumentException("ViewInvarianceImages must be at least 2", nameof(ViewInvarianceImages));
+        if (LatentDim is < 1 or > SslOptions.MaxLatentDim) throw new ArgumentException($"LatentDim must be in 1..{SslOptions.MaxLatentDim}", nameof(LatentDim));
+        if (LearningRate is { } rate && !(rate > 0 && double.IsFinite(rate))) throw new ArgumentException("LearningRate must be a positive number", nameof(LearningRate));
         if (LogEvery < 1) throw new ArgumentException("LogEvery must be at least 1", nameof(LogEvery));
     }
 
-    /// <summary>The method options of a method name, with the paper's defaults (β-VAE: β = <see cref="BetaVaeBeta"/>).</summary>
-    public SslOptions CreateMethod(string name) => name == "beta-vae" ? SimVaeOptions.BetaVae(BetaVaeBeta) : SslMethods.Defaults(name);
+    /// <summary>
+    /// The method options of a method name: the paper's defaults (β-VAE: β = <see cref="BetaVaeBeta"/>) with
+    /// <see cref="Backbone"/>, <see cref="LatentDim"/> and <see cref="LearningRate"/> where set.
+    /// </summary>
+    public SslOptions CreateMethod(string name)
+    {
+        var defaults = name == "beta-vae" ? SimVaeOptions.BetaVae(BetaVaeBeta) : SslMethods.Defaults(name);
+        return defaults with { Backbone = Backbone ?? defaults.Backbone, LatentDim = LatentDim ?? defaults.LatentDim, LearningRate = LearningRate ?? defaults.LearningRate };
+    }
 }
 
 /// <summary>A progress report of a comparison run.</summary>

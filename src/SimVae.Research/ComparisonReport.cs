@@ -103,6 +103,9 @@ public static class ComparisonReport
             },
             ["seeds"] = new JsonArray(o.Seeds.Select(s => (JsonNode)s).ToArray()),
             ["beta_vae_beta"] = o.BetaVaeBeta,
+            ["backbone"] = o.Backbone?.ToString(),
+            ["latent_dim"] = o.LatentDim,
+            ["learning_rate"] = o.LearningRate,
             ["probes"] = new JsonObject
             {
                 ["validation_fraction"] = o.Probes.ValidationFraction,
@@ -135,7 +138,8 @@ public static class ComparisonReport
         var first = result.Runs.FirstOrDefault(r => !ComparisonOptions.IsBaseline(r.Method));
         md.AppendLine($"Budget, equal for every method: {result.StepsPerRun} optimiser steps of {first?.ImagesPerStep} images " +
                       $"({(o.MaxSteps is null ? $"{o.Epochs} epoch(s)" : $"{o.MaxSteps} steps")} over {result.TrainImages} training images); seeds {string.Join(", ", o.Seeds)}. " +
-                      $"Two-view methods see 2 views per image per step, the VAE baselines 1. Each method runs with its defaults (β-VAE: β = {o.BetaVaeBeta.ToString(CultureInfo.InvariantCulture)}). " +
+                      $"Two-view methods see 2 views per image per step, the VAE baselines 1. Each method runs with its defaults (β-VAE: β = {o.BetaVaeBeta.ToString(CultureInfo.InvariantCulture)})" +
+                      (o.Backbone is null && o.LatentDim is null && o.LearningRate is null ? ". " : $", except: {string.Join(", ", new[] { o.Backbone is { } b ? $"backbone {b}" : null, o.LatentDim is { } d ? $"d = {d}" : null, o.LearningRate is { } lr ? $"learning rate {lr.ToString(CultureInfo.InvariantCulture)}" : null }.Where(x => x is not null))}. ") +
                       "Baselines are not trained (pixels: the raw pixels in [0, 1]; resnet18: ML.NET's pretrained ResNet-18 featurizer on the images resized to 224 × 224 RGB as ML.NET's ResizeImages does).");
         md.AppendLine();
         md.AppendLine("Numbers are test-set accuracies in % (GMM NMI/ARI × 100), mean ± std over seeds. Probes are fitted on frozen features " +

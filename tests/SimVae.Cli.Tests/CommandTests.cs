@@ -179,6 +179,24 @@ public sealed class CommandTests
     }
 
     [TestMethod]
+    public void EvaluateWithValidationScoresOnTheLastTrainingImagesAndRefusesOverlaps()
+    {
+        if (!FashionMnist.IsAvailable(DataSplit.Train))
+            Assert.Inconclusive("FashionMNIST is not installed (apt-get install dataset-fashion-mnist)");
+        var run = Cli.Run("evaluate", "-m", bundle, "--dataset", "fashion-mnist", "--train-limit", "150", "--validation", "70", "--tasks", "content", "--probes", "knn", "--json");
+        Assert.AreEqual(0, run.ExitCode, run.ToString());
+        var result = run.Json().GetProperty("result");
+        Assert.AreEqual(150, result.GetProperty("trainImages").GetInt32());
+        Assert.AreEqual(70, result.GetProperty("testImages").GetInt32());
+        var overlap = Cli.Run("evaluate", "-m", bundle, "--dataset", "fashion-mnist", "--train-limit", "59990", "--validation", "20");
+        Assert.AreEqual(ExitCodes.Usage, overlap.ExitCode, overlap.ToString());
+        StringAssert.Contains(overlap.Stderr, "more than the 60000 training images");
+        var both = Cli.Run("evaluate", "-m", bundle, "--dataset", "fashion-mnist", "--validation", "20", "--test-limit", "20");
+        Assert.AreEqual(ExitCodes.Usage, both.ExitCode, both.ToString());
+        StringAssert.Contains(both.Stderr, "--test-limit does not apply");
+    }
+
+    [TestMethod]
     [DataRow(new[] { "--tasks", "nope" }, "nope")]
     [DataRow(new[] { "--probes", "svm" }, "svm")]
     public void EvaluateRejectsUnknownTasksAndProbes(string[] extra, string mentioned)

@@ -1,3 +1,4 @@
+using SimVae.Backbones;
 using SimVae.Data;
 using SimVae.Evaluation;
 using SimVae.Research.Baselines;
@@ -73,6 +74,7 @@ public class BaselineTests
             var options = new ComparisonOptions
             {
                 DataSet = "synthetic", SyntheticCount = 600, Methods = ["pixels", "resnet18", "vae"], Seeds = [1], MaxSteps = 2, ProbeTrainImages = 200,
+                Backbone = BackboneKind.Conv, LatentDim = 6,
                 Device = CPU, OutputFolder = folder, LogEvery = 1, ViewInvarianceImages = 20,
                 Probes = new ProbeOptions { Mlp = false, Gmm = false, L2Grid = [1e-2], LinearMaxIterations = 20, KMax = 3 },
             };
@@ -82,6 +84,8 @@ public class BaselineTests
             Assert.AreEqual(2, result.StepsPerRun, "the budget is the trained methods'");
             Assert.AreEqual(500, result.TrainImages, "the methods train on every training image");
             Assert.IsTrue(result.Tasks.All(t => t.TrainRows == 200), "the probes fit on the first 200");
+            Assert.AreEqual(6, result.Runs.Single(r => r.Method == "vae").Diagnostics.Dimensions, "--latent-dim reaches the trained methods");
+            Assert.AreEqual(512, result.Runs.Single(r => r.Method == "resnet18").Diagnostics.Dimensions, "and not the baselines");
             foreach (var baseline in BaselineFeatures.Names)
             {
                 var run = result.Runs.Single(r => r.Method == baseline);

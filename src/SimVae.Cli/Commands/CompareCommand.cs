@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using SimVae.Evaluation;
 using SimVae.Engine;
+using SimVae.Methods;
 using SimVae.Research;
 using TorchSharp;
 using SimVae.Training;
@@ -33,6 +34,10 @@ internal static class CompareCommand
         var testImages = new Option<int?>("--test-images") { Description = "Use only the first N test images (at least 20)" }.Range(1, int.MaxValue);
         var syntheticCount = new Option<int>("--synthetic-count") { Description = "Images generated for --dataset synthetic (a sixth are the test split; at least 600)", DefaultValueFactory = _ => defaults.SyntheticCount }.Range(1, int.MaxValue);
         var styleTrain = new Option<int>("--style-train-images") { Description = "Training images of the transformed style tasks (fashion-mnist; at least 100)", DefaultValueFactory = _ => defaults.StyleTrainImages }.Range(1, int.MaxValue);
+        var backbone = new Option<string?>("--backbone") { Description = "Encoder (and decoder) of every trained method: mlp, conv, resnet18 (default: each method's, the authors' MLP)" };
+        backbone.AcceptOnlyFromAmong(TrainCommand.Backbones);
+        var latent = new Option<int?>("--latent-dim") { Description = $"Feature (latent) dimension d of every trained method, 1..{SslOptions.MaxLatentDim} (default: each method's, 10)" }.Range(1, SslOptions.MaxLatentDim);
+        var learningRate = new Option<double?>("--learning-rate") { Description = "Peak learning rate of every trained method, 1e-12..10 (default: each method's paper value)" }.Range(1e-12, 10);
         var beta = new Option<double>("--beta") { Description = "β of beta-vae (0..1000)", DefaultValueFactory = _ => defaults.BetaVaeBeta }.Range(0, 1000);
         var mlpEpochs = new Option<int>("--mlp-epochs") { Description = "Epochs of the MLP probe", DefaultValueFactory = _ => new MlpProbeOptions().Epochs }.Range(1, 100_000);
         var gmmInits = new Option<int>("--gmm-inits") { Description = "Initialisations of the GMM clustering", DefaultValueFactory = _ => defaults.Probes.GmmInitializations }.Range(1, 1000);
@@ -44,7 +49,7 @@ internal static class CompareCommand
         var command = new Command("compare",
             "Train methods with several seeds under one budget, evaluate every probe on the content and style tasks, and write a report folder (report.md, report.json, PNG and SVG charts); a rerun resumes, skipping the finished runs")
         {
-            dataset, dataPath, methods, seeds, epochs, maxSteps, trainImages, probeTrainImages, testImages, syntheticCount, styleTrain, beta, mlpEpochs, gmmInits, logEvery, outputFolder, device, precision,
+            dataset, dataPath, methods, seeds, epochs, maxSteps, trainImages, probeTrainImages, testImages, syntheticCount, styleTrain, backbone, latent, learningRate, beta, mlpEpochs, gmmInits, logEvery, outputFolder, device, precision,
         };
         command.SetAction(r =>
         {
@@ -62,6 +67,9 @@ internal static class CompareCommand
                 TestImages = r.GetValue(testImages),
                 SyntheticCount = r.GetValue(syntheticCount),
                 StyleTrainImages = r.GetValue(styleTrain),
+                Backbone = r.GetValue(backbone) is { } kind ? TrainCommand.ParseBackbone(kind) : null,
+                LatentDim = r.GetValue(latent),
+                LearningRate = r.GetValue(learningRate),
                 BetaVaeBeta = r.GetValue(beta),
                 LogEvery = r.GetValue(logEvery),
                 OutputFolder = r.GetValue(outputFolder)!,
@@ -167,7 +175,7 @@ internal static class CompareCommand
     /// <summary>Names the flag behind a <see cref="ComparisonOptions"/> property in a validation message.</summary>
     private static string Flag(string message)
     {
-        foreach (var (property, flag) in new[] { ("ProbeTrainImages", "--probe-train-images"), ("TrainImages", "--train-images"), ("TestImages", "--test-images"), ("SyntheticCount", "--synthetic-count"),
+        foreach (var (property, flag) in new[] { ("ProbeTrainImages", "--probe-train-images"), ("LatentDim", "--latent-dim"), ("LearningRate", "--learning-rate"), ("TrainImages", "--train-images"), ("TestImages", "--test-images"), ("SyntheticCount", "--synthetic-count"),
                      ("StyleTrainImages", "--style-train-images"), ("MaxSteps", "--max-steps"), ("Epochs", "--epochs"), ("Methods", "--methods"), ("Seeds", "--seeds") })
             message = message.Replace($"(Parameter '{property}')", $"({flag})", StringComparison.Ordinal).Replace(property, flag, StringComparison.Ordinal);
         return message;

@@ -16,7 +16,7 @@ internal static class EvaluateCommand
     public const int MinTrainImages = 20;
 
     private sealed record DataArguments(Option<string> Dataset, Option<string?> DataPath, Option<int?> TrainLimit, Option<int?> TestLimit,
-        Option<int> K, Option<string?> Tasks, Option<string?> Probes, Option<int> Batch, Option<string> Device, Option<int> Seed);
+        Option<int?> Validation, Option<int> K, Option<string?> Tasks, Option<string?> Probes, Option<int> Batch, Option<string> Device, Option<int> Seed);
 
     private static DataArguments AddDataOptions(Command command)
     {
@@ -25,6 +25,7 @@ internal static class EvaluateCommand
             CommonOptions.DataPath(),
             CommonOptions.Limit("--train-limit", "Fit the probes on the first N training images (synthetic: generate N)"),
             CommonOptions.Limit("--test-limit", "Score on the first N test images (synthetic: generate N)"),
+            CommonOptions.Limit("--validation", "Score on the last N training images instead of the test set (the probes fit on the first --train-limit, or on the rest): for choosing settings without looking at the test set"),
             new Option<int>("--k") { Description = "Largest k of the kNN probes, 1..1000 (k in 1..K is chosen on a validation split of the training images)", DefaultValueFactory = _ => 20 }.Range(1, 1000),
             new Option<string?>("--tasks") { Description = "Comma-separated tasks (default: all that apply): content (class labels); style tasks: style_vflip, style_crop_scale, style_crop_position (transformed copies; data sets without label columns, e.g. fashion-mnist) or style_<column> for a data set's label columns (synthetic: style_position_x, style_position_y, style_scale, style_rotation, style_intensity, style_background); the style_ prefix may be left out" },
             new Option<string?>("--probes") { Description = "Comma-separated probes (default: all): linear (logistic regression), mlp, knn (Euclidean and cosine), gmm (Gaussian-mixture clustering: accuracy, NMI, ARI)" },
@@ -35,6 +36,7 @@ internal static class EvaluateCommand
         command.Add(a.DataPath);
         command.Add(a.TrainLimit);
         command.Add(a.TestLimit);
+        command.Add(a.Validation);
         command.Add(a.K);
         command.Add(a.Tasks);
         command.Add(a.Probes);
@@ -44,13 +46,26 @@ internal static class EvaluateCommand
         return a;
     }
 
+    /// <summary>The first <paramref name="probeImages"/> training images (default: all but the validation ones) and the last <paramref name="validation"/>.</summary>
+    private static (ImageDataset Train, ImageDataset Validation) ValidationSplit(ImageDataset all, int? probeImages, int validation, int? testLimit)
+    {
+        if (testLimit is not null) throw CliException.Usage("--validation scores on training images: --test-limit does not apply");
+        int probes = probeImages ?? all.Count - validation;
+        if (probes + validation > all.Count)
+            throw CliException.Usage($"--validation: {validation} validation images and {probes} probe images (--train-limit) are more than the {all.Count} training images of {all.Name}");
+        return (all.Subset(Enumerable.Range(0, probes).ToArray(), $"{all.Name} (first {probes})"),
+                all.Subset(Enumerable.Range(all.Count - validation, validation).ToArray(), $"{all.Name} (last {validation}, validation)"));
+    }
+
     private static (ImageDataset Train, ImageDataset Test, EvaluationSettings Settings) Load(ParseResult r, DataArguments a, string firstModel)
     {
         var device = CommonOptions.ResolveDevice(r.GetValue(a.Device)!);
         var shape = BundleShape(firstModel);
         var name = r.GetValue(a.Dataset)!;
-        var train = DataSets.Load(name, DataSplit.Train, r.GetValue(a.DataPath), r.GetValue(a.TrainLimit), shape);
-        var test = DataSets.Load(name, DataSplit.Test, r.GetValue(a.DataPath), r.GetValue(a.TestLimit), shape);
+        var (train, test) = r.GetValue(a.Validation) is { } validation
+            ? ValidationSplit(DataSets.Load(name, DataSplit.Train, r.GetValue(a.DataPath), null, shape), r.GetValue(a.TrainLimit), validation, r.GetValue(a.TestLimit))
+            : (DataSets.Load(name, DataSplit.Train, r.GetValue(a.DataPath), r.GetValue(a.TrainLimit), shape),
+               DataSets.Load(name, DataSplit.Test, r.GetValue(a.DataPath), r.GetValue(a.TestLimit), shape));
         // The probes choose hyperparameters on a validation split of the training images, and the GMM fits one component per class.
         int needed = Math.Max(MinTrainImages, 2 * Math.Max(train.ClassCount, 1));
         if (train.Count < needed)

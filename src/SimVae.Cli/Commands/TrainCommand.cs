@@ -171,17 +171,20 @@ internal static class TrainCommand
         return CliOutput.E($"{options.MethodName} epoch {p.Epoch} step {p.Step}/{p.TotalSteps}  loss {loss}  {p.ViewsPerSecond:F0} views/s");
     }
 
+    /// <summary>The backbone a <c>--backbone</c> value names.</summary>
+    internal static BackboneKind ParseBackbone(string backbone) => backbone switch
+    {
+        "mlp" => BackboneKind.Mlp,
+        "conv" => BackboneKind.Conv,
+        "resnet18" => BackboneKind.ResNet18,
+        _ => throw CliException.Usage($"unknown backbone '{backbone}': expected {string.Join(", ", Backbones)}"),
+    };
+
     /// <summary>The method's options for the data's image shape and the given settings (null: the method's default).</summary>
     internal static SslOptions BuildOptions(string method, (int Channels, int Height, int Width) data, string backbone, int latentDim, int? views, int batchImages,
         double? learningRate, double beta, string augmentation)
     {
-        var kind = backbone switch
-        {
-            "mlp" => BackboneKind.Mlp,
-            "conv" => BackboneKind.Conv,
-            "resnet18" => BackboneKind.ResNet18,
-            _ => throw CliException.Usage($"unknown backbone '{backbone}': expected {string.Join(", ", Backbones)}"),
-        };
+        var kind = ParseBackbone(backbone);
         if (!Methods.Contains(method)) throw CliException.Usage($"unknown method '{method}': expected {string.Join(", ", Methods)}");
         var options = method == "beta-vae" ? SimVaeOptions.BetaVae(beta) : SslMethods.Defaults(method);
         var preset = augmentation != "auto" ? augmentation
