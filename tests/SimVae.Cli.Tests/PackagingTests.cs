@@ -110,6 +110,8 @@ public sealed class PackagingTests
             CollectionAssert.Contains(names, root + "SimVae.Cli.dll");
             CollectionAssert.Contains(names, root + libtorch[platform], $"{platform}'s tool carries its libtorch");
             Assert.IsFalse(libtorch.Where(l => l.Key != platform).Any(l => names.Contains(root + l.Value)), $"{platform}'s tool carries no other platform's libtorch");
+            CollectionAssert.Contains(names, root + "DnnImageModels/ResNet18Onnx/ResNet18.onnx", "the resnet18 baseline's model, in the tool's folder");
+            Assert.IsFalse(names.Any(n => n.StartsWith("content", StringComparison.Ordinal)), $"{platform}'s tool packs no content files (the ResNet-18 model twice more)");
         }
         Console.WriteLine(string.Join("\n", sizes));
 
