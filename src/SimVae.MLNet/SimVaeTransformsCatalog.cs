@@ -9,7 +9,7 @@ namespace SimVae.MLNet;
 /// <c>mlContext.Transforms</c> extensions that add SimVae featurizer stages to ML.NET pipelines. Each learns, at
 /// <c>Fit</c>, an encoder from the images in the input column (no labels) and appends their feature vectors:
 /// <code>
-/// var pipeline = mlContext.Transforms.SimVaeFeaturize("Features", "Pixels", new SimVaeFeaturizeOptions { Method = new() { Height = 28, Width = 28 } })
+/// var pipeline = mlContext.Transforms.SimVaeFeaturize("Features", "Pixels", new SimVaeFeaturizeOptions())   // recommended preset, 1×28×28
 ///     .AppendCacheCheckpoint(mlContext)
 ///     .Append(mlContext.Transforms.Conversion.MapValueToKey("Label"))
 ///     .Append(mlContext.MulticlassClassification.Trainers.SdcaMaximumEntropy());
@@ -36,7 +36,7 @@ public static class SimVaeTransformsCatalog
     public static FeaturizerStageEstimator SimVaeFeaturize(this TransformsCatalog catalog, string outputColumnName, string inputColumnName, SimVaeFeaturizeOptions options) =>
         new(catalog, outputColumnName, inputColumnName, options ?? throw new ArgumentNullException(nameof(options)));
 
-    /// <summary>A SimVAE featurizer stage with the authors' settings except those given.</summary>
+    /// <summary>A SimVAE featurizer stage with the recommended preset's settings (<see cref="SslPresets.Recommended"/>) except those given.</summary>
     /// <param name="catalog">The transforms catalog.</param>
     /// <param name="outputColumnName">The feature column to create.</param>
     /// <param name="inputColumnName">The image column.</param>
@@ -47,10 +47,10 @@ public static class SimVaeTransformsCatalog
     /// <param name="epochs">Passes over the training rows.</param>
     /// <param name="seed">Seed of the training.</param>
     public static FeaturizerStageEstimator SimVaeFeaturize(this TransformsCatalog catalog, string outputColumnName, string inputColumnName,
-        int channels, int height, int width, int latentDimension = SslOptions.DefaultLatentDim, int epochs = TrainerOptions.DefaultEpochs, int seed = TrainerOptions.DefaultSeed) =>
+        int channels, int height, int width, int latentDimension = SslPresets.RecommendedLatentDim, int epochs = SslPresets.RecommendedEpochs, int seed = TrainerOptions.DefaultSeed) =>
         catalog.SimVaeFeaturize(outputColumnName, inputColumnName, new SimVaeFeaturizeOptions
         {
-            Method = new() { Channels = channels, Height = height, Width = width, LatentDim = latentDimension },
+            Method = new SimVaeFeaturizeOptions().Method with { Channels = channels, Height = height, Width = width, LatentDim = latentDimension },
             Epochs = epochs,
             Seed = seed,
         });

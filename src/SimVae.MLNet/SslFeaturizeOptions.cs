@@ -22,7 +22,7 @@ public abstract class SslFeaturizeOptions
     /// <summary>The method's settings (input shape included) as the core library's options record.</summary>
     public abstract SslOptions MethodOptions { get; }
 
-    /// <summary>Passes over the training rows (default <see cref="TrainerOptions.DefaultEpochs"/>); ignored when <see cref="MaxSteps"/> is set.</summary>
+    /// <summary>Passes over the training rows (default <see cref="TrainerOptions.DefaultEpochs"/>; SimVAE stages: the recommended preset's); ignored when <see cref="MaxSteps"/> is set.</summary>
     public int Epochs { get; set; } = TrainerOptions.DefaultEpochs;
 
     /// <summary>Stop training after this many optimiser steps, if set.</summary>
@@ -67,11 +67,18 @@ public abstract class SslFeaturizeOptions
     }
 }
 
-/// <summary>A SimVAE (or VAE, β-VAE) featurizer stage; see <see cref="SslFeaturizeOptions"/> for the columns.</summary>
+/// <summary>
+/// A SimVAE (or VAE, β-VAE) featurizer stage; see <see cref="SslFeaturizeOptions"/> for the columns. Its defaults are the
+/// <see cref="SslPresets.Recommended"/> preset (conv encoder, d = 64, 15 epochs); <see cref="SslPresets.Paper"/>'s options
+/// (<c>Method = new()</c>, <c>Epochs = 5</c>) reproduce the authors' configuration.
+/// </summary>
 public sealed class SimVaeFeaturizeOptions : SslFeaturizeOptions
 {
-    /// <summary>The method's settings (default: the authors' FashionMNIST configuration, 1×28×28 images, d = 10).</summary>
-    public SimVaeOptions Method { get; set; } = new();
+    /// <summary>Options with the recommended preset's method settings and epochs.</summary>
+    public SimVaeFeaturizeOptions() => Epochs = SslPresets.Recommended.Epochs;
+
+    /// <summary>The method's settings (default: <see cref="SslPresets.Recommended"/>'s, 1×28×28 images, d = 64; sides divisible by 4).</summary>
+    public SimVaeOptions Method { get; set; } = (SimVaeOptions)SslPresets.Recommended.CreateOptions();
 
     /// <inheritdoc />
     public override SslOptions MethodOptions => Method;

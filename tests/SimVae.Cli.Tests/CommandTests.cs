@@ -13,9 +13,9 @@ public sealed class CommandTests
     private static TempFolder folder = null!;
     private static string bundle = null!;
 
-    /// <summary>Arguments that train for two steps on 128 generated images.</summary>
+    /// <summary>Arguments that train the paper's configuration (MLP, d = 10) for two steps on 128 generated images.</summary>
     private static string[] TinyTrain(string output, params string[] extra) =>
-        ["train", "--dataset", "synthetic", "--limit", "128", "--batch-size", "32", "--max-steps", "2", "--device", "cpu", "--output", output, .. extra];
+        ["train", "--preset", "paper", "--dataset", "synthetic", "--limit", "128", "--batch-size", "32", "--max-steps", "2", "--device", "cpu", "--output", output, .. extra];
 
     [ClassInitialize]
     public static void TrainOnce(TestContext _)
@@ -60,7 +60,7 @@ public sealed class CommandTests
     {
         var path = folder.File("resume.simvae");
         Assert.AreEqual(0, Cli.Run(TinyTrain(path, "--quiet")).ExitCode);
-        var run = Cli.Run(["train", "--dataset", "synthetic", "--limit", "128", "--batch-size", "32", "--max-steps", "3", "--device", "cpu",
+        var run = Cli.Run(["train", "--preset", "paper", "--dataset", "synthetic", "--limit", "128", "--batch-size", "32", "--max-steps", "3", "--device", "cpu",
             "--output", path, "--resume", "--json", "--log-every", "1"]);
         Assert.AreEqual(0, run.ExitCode, run.ToString());
         Assert.AreEqual(3, run.Json().GetProperty("steps").GetInt64());
@@ -302,6 +302,23 @@ public sealed class CommandTests
     }
 
     [TestMethod]
+    [DataRow(new string[0], "Conv", 64, 3e-4, 15)]
+    [DataRow(new[] { "--preset", "paper" }, "Mlp", 10, 8e-5, 5)]
+    [DataRow(new[] { "--latent-dim", "32", "--epochs", "7" }, "Conv", 32, 3e-4, 7)]
+    [DataRow(new[] { "--method", "simclr" }, "Conv", 64, 1e-3, 15)]
+    public void ThePresetSetsTheDefaultsAndOptionsOverrideThem(string[] extra, string backbone, int latentDim, double learningRate, int epochs)
+    {
+        var output = folder.File($"preset-{string.Join("", extra)}.simvae");
+        var run = Cli.Run(["train", "--dataset", "synthetic", "--limit", "64", "--batch-size", "32", "--max-steps", "1", "--device", "cpu", "--output", output, "--json", .. extra]);
+        Assert.AreEqual(0, run.ExitCode, run.ToString());
+        var result = run.Json();
+        Assert.AreEqual(backbone, result.GetProperty("backbone").GetString());
+        Assert.AreEqual(latentDim, result.GetProperty("latentDim").GetInt32());
+        Assert.AreEqual(learningRate, result.GetProperty("learningRate").GetDouble(), 1e-12);
+        Assert.AreEqual(epochs, result.GetProperty("epochs").GetInt32());
+    }
+
+    [TestMethod]
     public void HelpShowsDefaults()
     {
         foreach (var command in new[] { "train", "featurize", "evaluate", "compare", "info" })
@@ -311,8 +328,7 @@ public sealed class CommandTests
             StringAssert.Contains(run.Stdout, $"simvae {command}");
         }
         var train = Cli.Run("train", "--help").Stdout;
-        StringAssert.Contains(train, "[default: simvae]");
-        StringAssert.Contains(train, "[default: 5]");
+        StringAssert.Contains(train, "[default: recommended]");
         StringAssert.Contains(train, "[default: fashion-mnist]");
         StringAssert.Contains(train, "[default: auto]");
         StringAssert.Contains(Cli.Run("featurize", "--help").Stdout, "[default: test]");

@@ -16,7 +16,7 @@ public sealed class DistributedTests
     // A small run: 64 synthetic images, global batch 16 (2 ranks × 8), 8 steps (two passes over the data), views = copies of the image so that
     // both runs see identical inputs (augmentations are drawn per rank, as PyTorch's DDP workers draw their own).
     // SimVAE's sampling noise is drawn for the global batch on every rank, so it is the same in both runs.
-    private const string Run = "train --dataset synthetic --limit 64 --batch-size 16 --max-steps 8 --augmentation none --learning-rate 1e-4 --log-every 10 --quiet";
+    private const string Run = "train --preset paper --dataset synthetic --limit 64 --batch-size 16 --max-steps 8 --augmentation none --learning-rate 1e-4 --log-every 10 --quiet";
 
     /// <summary>
     /// 2 ranks × 8 images reach the parameters 1 process × 16 images reaches, up to float32 rounding: the sums run in
@@ -67,7 +67,7 @@ public sealed class DistributedTests
     {
         using var folder = new TempFolder();
         int port = FreePort();
-        var args = $"train --dataset synthetic --limit 64 --batch-size 16 --max-steps 100000 --checkpoint-every 5 --threads 1 --dist-timeout 20 --output run.simvae";
+        var args = $"train --preset paper --dataset synthetic --limit 64 --batch-size 16 --max-steps 100000 --checkpoint-every 5 --threads 1 --dist-timeout 20 --output run.simvae";
         using var rank0 = Worker(args, folder.Path, port, 0, 2, out var output0);
         using var rank1 = Worker(args, folder.Path, port, 1, 2, out var output1);
         var checkpoint = folder.File("run.simvae.ckpt");
@@ -94,7 +94,7 @@ public sealed class DistributedTests
         using (var file = SafeTensors.Load(checkpoint))
         {
             long step = long.Parse(file.Metadata["step"], CultureInfo.InvariantCulture);
-            var (code, resumed) = Tool($"train --dataset synthetic --limit 64 --batch-size 16 --max-steps {step + 1} --threads 1 --resume --quiet --output run.simvae", folder.Path);
+            var (code, resumed) = Tool($"train --preset paper --dataset synthetic --limit 64 --batch-size 16 --max-steps {step + 1} --threads 1 --resume --quiet --output run.simvae", folder.Path);
             Assert.AreEqual(0, code, resumed);
         }
     }
@@ -107,7 +107,7 @@ public sealed class DistributedTests
     {
         using var folder = new TempFolder();
         int port = FreePort();
-        const string args = "train --dataset synthetic --batch-size 16 --max-steps 5 --threads 1 --dist-timeout 30 --output run.simvae";
+        const string args = "train --preset paper --dataset synthetic --batch-size 16 --max-steps 5 --threads 1 --dist-timeout 30 --output run.simvae";
         using var rank0 = Worker($"{args} --limit 64", folder.Path, port, 0, 2, out var output0);
         using var rank1 = Worker($"{args} {rank1Change}", folder.Path, port, 1, 2, out var output1);
         foreach (var (process, output) in new[] { (rank0, output0), (rank1, output1) })
@@ -139,7 +139,7 @@ public sealed class DistributedTests
     public void SigtermReachesEveryRankWithOneStepAndAKilledRankZeroIsExitCode5()
     {
         using var folder = new TempFolder();
-        var args = $"\"{ToolDll}\" train --dataset synthetic --limit 64 --batch-size 16 --max-steps 100000 --checkpoint-every 100000 --threads 2 --nproc-per-node 2 --master-port {FreePort()} --output run.simvae";
+        var args = $"\"{ToolDll}\" train --preset paper --dataset synthetic --limit 64 --batch-size 16 --max-steps 100000 --checkpoint-every 100000 --threads 2 --nproc-per-node 2 --master-port {FreePort()} --output run.simvae";
         // SIGTERM to the launcher: forwarded; both ranks stop at the step of the checkpoint and say so; exit 130.
         using (var launcher = Processes.Start("dotnet", $"{args} --metrics m.jsonl --log-every 1", folder.Path, null, out var log))
         {
@@ -185,7 +185,7 @@ public sealed class DistributedTests
         {
             ["RANK"] = "0", ["LOCAL_RANK"] = "0", ["WORLD_SIZE"] = "2", ["MASTER_ADDR"] = "127.0.0.1", ["MASTER_PORT"] = port.ToString(CultureInfo.InvariantCulture),
         };
-        var args = $"\"{ToolDll}\" train --dataset synthetic --limit 64 --batch-size 16 --max-steps 4 --dist-timeout 60 --quiet";
+        var args = $"\"{ToolDll}\" train --preset paper --dataset synthetic --limit 64 --batch-size 16 --max-steps 4 --dist-timeout 60 --quiet";
         using var first = Processes.Start("dotnet", $"{args} --output first.simvae", folder.Path, environment, out var firstLog);
         try
         {
@@ -250,7 +250,7 @@ public sealed class DistributedTests
     {
         if (!OperatingSystem.IsLinux()) Assert.Inconclusive("skipped: parent-death signals are Linux's");
         using var folder = new TempFolder();
-        using var launcher = Processes.Start("dotnet", $"\"{ToolDll}\" train --dataset synthetic --limit 64 --batch-size 16 --max-steps 100000 --threads 2 " +
+        using var launcher = Processes.Start("dotnet", $"\"{ToolDll}\" train --preset paper --dataset synthetic --limit 64 --batch-size 16 --max-steps 100000 --threads 2 " +
                                              $"--checkpoint-every 100000 --nproc-per-node 2 --master-port {FreePort()} --output run.simvae", folder.Path, null, out var output);
         var clock = Stopwatch.StartNew();
         while (WorkersOf(launcher.Id).Length < 2)
@@ -280,7 +280,7 @@ public sealed class DistributedTests
     {
         using var net = NetworkNamespaces.Create();
         using var folder = new TempFolder();
-        string args = $"train --dataset synthetic --limit 64 --batch-size 16 --max-steps 5 --threads 1 --dist-timeout 60 --quiet --output run.simvae " +
+        string args = $"train --preset paper --dataset synthetic --limit 64 --batch-size 16 --max-steps 5 --threads 1 --dist-timeout 60 --quiet --output run.simvae " +
                       $"--nnodes 2 --nproc-per-node 1 --master-addr {net.AddressA} --master-port 29517";
         using var node0 = Processes.Start("ip", $"netns exec {net.NamespaceA} dotnet \"{ToolDll}\" {args} --node-rank 0", folder.Path, null, out var output0);
         using var node1 = Processes.Start("ip", $"netns exec {net.NamespaceB} dotnet \"{ToolDll}\" {args} --node-rank 1", folder.Path,

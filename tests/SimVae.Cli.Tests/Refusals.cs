@@ -12,7 +12,7 @@ internal static class Refusals
     /// <summary>Train arguments for 2 steps on 64 generated images; <paramref name="extra"/> adds options or replaces their values.</summary>
     public static string[] Tiny(string output, params string[] extra)
     {
-        var args = new List<string> { "train", "--dataset", "synthetic", "--limit", "64", "--batch-size", "32", "--max-steps", "2", "--device", "cpu", "--output", output };
+        var args = new List<string> { "train", "--preset", "paper", "--dataset", "synthetic", "--limit", "64", "--batch-size", "32", "--max-steps", "2", "--device", "cpu", "--output", output };
         for (int k = 0; k < extra.Length; k++)
         {
             bool valued = k + 1 < extra.Length && !extra[k + 1].StartsWith("--", StringComparison.Ordinal);

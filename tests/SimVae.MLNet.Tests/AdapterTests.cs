@@ -37,6 +37,17 @@ public class AdapterTests
             .Append(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy("Label", "Features", maximumNumberOfIterations: 30));
 
     [TestMethod]
+    public void TheStagesDefaultsAreTheRecommendedPreset()
+    {
+        var options = new SimVaeFeaturizeOptions();
+        Assert.AreEqual(SslPresets.Recommended.CreateOptions(), options.Method);
+        Assert.AreEqual(SslPresets.Recommended.Epochs, options.Epochs);
+        // The catalog's short overload: the preset's method with the given image shape.
+        var estimator = new MLContext(seed: 1).Transforms.SimVaeFeaturize("Features", "Pixels", channels: 3, height: 32, width: 32);
+        Assert.AreEqual(SslPresets.Recommended.CreateOptions() with { Channels = 3, Height = 32, Width = 32 }, estimator.Method);
+    }
+
+    [TestMethod]
     public void SimVaeFeaturizeThenSdcaLearnsTheContentTask()
     {
         var ml = new MLContext(seed: 1);

@@ -20,24 +20,26 @@ internal static class TrainCommand
 
     public static Command Create(CliOutput output)
     {
-        var method = new Option<string>("--method") { Description = $"Method: {string.Join(", ", Methods)}", DefaultValueFactory = _ => "simvae" };
+        var preset = new Option<string>("--preset") { Description = $"Starting configuration: {string.Join("; ", SslPresets.All.Select(p => $"{p.Name} ({p.Description})"))}. --method, --backbone, --latent-dim, --learning-rate and --epochs override it", DefaultValueFactory = _ => SslPresets.Recommended.Name };
+        preset.AcceptOnlyFromAmong([.. SslPresets.Names]);
+        var method = new Option<string?>("--method") { Description = $"Method: {string.Join(", ", Methods)} (default: the preset's, simvae)" };
         method.AcceptOnlyFromAmong(Methods);
         var dataset = CommonOptions.Dataset();
         var dataPath = CommonOptions.DataPath();
         var limit = CommonOptions.Limit();
-        var backbone = new Option<string>("--backbone") { Description = "Encoder (and decoder) architecture: mlp (the authors' FashionMNIST MLP), conv, resnet18 (32x32 RGB)", DefaultValueFactory = _ => "mlp" };
+        var backbone = new Option<string?>("--backbone") { Description = "Encoder (and decoder) architecture: mlp (the authors' FashionMNIST MLP), conv (side divisible by 4), resnet18 (32x32 RGB) (default: the preset's)" };
         backbone.AcceptOnlyFromAmong(Backbones);
-        var latent = new Option<int>("--latent-dim") { Description = $"Feature (latent) dimension d (1..{SslOptions.MaxLatentDim})", DefaultValueFactory = _ => SslOptions.DefaultLatentDim }.Range(1, SslOptions.MaxLatentDim);
+        var latent = new Option<int?>("--latent-dim") { Description = $"Feature (latent) dimension d, 1..{SslOptions.MaxLatentDim} (default: the preset's)" }.Range(1, SslOptions.MaxLatentDim);
         var views = new Option<int?>("--views") { Description = $"J, augmented views per image, 1..{SslOptions.MaxViews} (default: the method's: 1 for vae and beta-vae, 4 for dino (2 global + 2 local crops), 2 for the others)" }.Range(1, SslOptions.MaxViews);
         var batch = new Option<int>("--batch-size") { Description = $"Images per batch, each giving J views (2..{SslOptions.MaxBatchImages})", DefaultValueFactory = _ => SslOptions.DefaultBatchImages }.Range(2, SslOptions.MaxBatchImages);
-        var lr = new Option<double?>("--learning-rate") { Description = "Peak learning rate of the method's optimiser, 1e-12..10 (default: the method's paper value for 64 images; e.g. simvae Adam 8e-5, byol LARS 0.05)" }.Range(1e-12, 10);
+        var lr = new Option<double?>("--learning-rate") { Description = "Peak learning rate of the method's optimiser, 1e-12..10 (default: the preset's for its method, else the method's paper value for 64 images; e.g. byol LARS 0.05)" }.Range(1e-12, 10);
         var beta = new Option<double>("--beta") { Description = "β of beta-vae (0..1000)", DefaultValueFactory = _ => SimVaeOptions.DefaultBeta }.Range(0, 1000);
         var augmentation = new Option<string>("--augmentation") { Description = $"Augmentation preset: auto (simvae-fashion-mnist for gray images, simvae-cifar10 for RGB; simclr for the other methods on RGB), {string.Join(", ", AugmentationNames.Known)}", DefaultValueFactory = _ => "auto" };
         augmentation.AcceptOnlyFromAmong(["auto", .. AugmentationNames.Known]);
         var imageSize = new Option<int>("--image-size") { Description = $"Image side for generated (synthetic, 8..{SslOptions.MaxImageSide}) and decoded (folder, 1..{SslOptions.MaxImageSide}) data sets", DefaultValueFactory = _ => 28 }.Range(1, SslOptions.MaxImageSide);
         var channels = new Option<int>("--channels") { Description = "Channels for the folder data set: 1 (gray) or 3 (RGB)", DefaultValueFactory = _ => 1 };
         channels.AcceptOnlyFromAmong("1", "3");
-        var epochs = new Option<int>("--epochs", "-e") { Description = $"Passes over the data set (1..{TrainerOptions.MaxEpochs})", DefaultValueFactory = _ => 5 }.Range(1, TrainerOptions.MaxEpochs);
+        var epochs = new Option<int?>("--epochs", "-e") { Description = $"Passes over the data set, 1..{TrainerOptions.MaxEpochs} (default: the preset's)" }.Range(1, TrainerOptions.MaxEpochs);
         var maxSteps = new Option<long?>("--max-steps") { Description = $"Stop after this many optimiser steps in total, 1..{TrainerOptions.MaxStepLimit} (overrides --epochs)" }.Range(1, TrainerOptions.MaxStepLimit);
         var device = CommonOptions.Device();
         var precision = CommonOptions.Precision();
@@ -52,14 +54,15 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train a self-supervised model on a data set and save it as a model bundle")
         {
-            method, dataset, dataPath, limit, backbone, latent, views, batch, lr, beta, augmentation, imageSize, channels,
+            preset, method, dataset, dataPath, limit, backbone, latent, views, batch, lr, beta, augmentation, imageSize, channels,
             epochs, maxSteps, device, precision, seed, outputPath, checkpoint, resume, checkpointEvery, logEvery, metrics,
         };
         foreach (var option in distributed.Options) command.Add(option);
         command.SetAction(r =>
         {
             if (distributed.LaunchIfAsked(r, output) is { } launched) return launched;
-            var m = r.GetValue(method)!;
+            var chosen = SslPresets.Get(r.GetValue(preset)!);
+            var m = r.GetValue(method) ?? chosen.Method;
             var bundlePath = r.GetValue(outputPath)!;
             var checkpointPath = r.GetValue(checkpoint) ?? bundlePath + ".ckpt";
             bool resuming = r.GetValue(resume) && File.Exists(checkpointPath);
@@ -73,7 +76,7 @@ internal static class TrainCommand
             int size = r.GetValue(imageSize);
             var datasetName = r.GetValue(dataset)!;
             // The options are checked for the data set's image shape before any image is read or generated.
-            var options = BuildOptions(m, DataSets.Shape(datasetName, r.GetValue(channels), size), r.GetValue(backbone)!, r.GetValue(latent), r.GetValue(views),
+            var options = BuildOptions(m, chosen, DataSets.Shape(datasetName, r.GetValue(channels), size), r.GetValue(backbone), r.GetValue(latent), r.GetValue(views),
                 r.GetValue(batch), r.GetValue(lr), r.GetValue(beta), r.GetValue(augmentation)!);
             var data = DataSets.Load(datasetName, DataSplit.Train, r.GetValue(dataPath), r.GetValue(limit), (r.GetValue(channels), size, size));
             if (data.Count < options.BatchImages)
@@ -81,7 +84,7 @@ internal static class TrainCommand
             var parallel = distributed.Worker(r);
             var trainerOptions = new TrainerOptions
             {
-                Epochs = r.GetValue(epochs), MaxSteps = r.GetValue(maxSteps), Device = DistributedLaunch.DeviceOf(CommonOptions.ResolveDevice(r.GetValue(device)!), parallel),
+                Epochs = r.GetValue(epochs) ?? chosen.Epochs, MaxSteps = r.GetValue(maxSteps), Device = DistributedLaunch.DeviceOf(CommonOptions.ResolveDevice(r.GetValue(device)!), parallel),
                 Seed = r.GetValue(seed), LogEvery = r.GetValue(logEvery), CheckpointPath = checkpointPath,
                 CheckpointEvery = r.GetValue(checkpointEvery), MetricsPath = r.GetValue(metrics), DataParallel = parallel,
                 Precision = PrecisionPolicy.Parse(r.GetValue(precision)!),
@@ -153,7 +156,7 @@ internal static class TrainCommand
         if (!DistributedLaunch.IsMainRank(trainerOptions.DataParallel)) return ExitCodes.Success;
         ModelBundle.Save(bundlePath, model, DataFingerprint.Of(data));
         var seconds = clock.Elapsed.TotalSeconds;
-        var result = new TrainResult("train", options.MethodName, data.Name, data.Count, trainer.CompletedSteps, last?.TotalSteps ?? planned,
+        var result = new TrainResult("train", options.MethodName, options.Backbone.ToString(), options.LatentDim, options.LearningRate, trainerOptions.Epochs, data.Name, data.Count, trainer.CompletedSteps, last?.TotalSteps ?? planned,
             losses, last?.ViewsPerSecond, seconds, Path.GetFullPath(bundlePath), Path.GetFullPath(trainerOptions.CheckpointPath!), trainerOptions.Device.Name(),
             PrecisionPolicy.Name(trainer.Precision));
         output.Result(result, () =>
@@ -180,20 +183,22 @@ internal static class TrainCommand
         _ => throw CliException.Usage($"unknown backbone '{backbone}': expected {string.Join(", ", Backbones)}"),
     };
 
-    /// <summary>The method's options for the data's image shape and the given settings (null: the method's default).</summary>
-    internal static SslOptions BuildOptions(string method, (int Channels, int Height, int Width) data, string backbone, int latentDim, int? views, int batchImages,
+    /// <summary>
+    /// The method's options for the data's image shape: the method's paper defaults, then the preset's encoder, d (and
+    /// learning rate for its own method), then the given settings (null: keep).
+    /// </summary>
+    internal static SslOptions BuildOptions(string method, SslPreset preset, (int Channels, int Height, int Width) data, string? backbone, int? latentDim, int? views, int batchImages,
         double? learningRate, double beta, string augmentation)
     {
-        var kind = ParseBackbone(backbone);
         if (!Methods.Contains(method)) throw CliException.Usage($"unknown method '{method}': expected {string.Join(", ", Methods)}");
-        var options = method == "beta-vae" ? SimVaeOptions.BetaVae(beta) : SslMethods.Defaults(method);
-        var preset = augmentation != "auto" ? augmentation
+        var options = preset.Apply(method == "beta-vae" ? SimVaeOptions.BetaVae(beta) : SslMethods.Defaults(method), method);
+        var augmentationPreset = augmentation != "auto" ? augmentation
             : data.Channels == 1 ? "simvae-fashion-mnist"
             : options is VariationalOptions ? "simvae-cifar10" : "simclr";
         options = options with
         {
-            Backbone = kind, Channels = data.Channels, Height = data.Height, Width = data.Width, LatentDim = latentDim,
-            BatchImages = batchImages, Augmentation = preset,
+            Backbone = backbone is null ? options.Backbone : ParseBackbone(backbone), Channels = data.Channels, Height = data.Height, Width = data.Width,
+            LatentDim = latentDim ?? options.LatentDim, BatchImages = batchImages, Augmentation = augmentationPreset,
             Views = views ?? options.Views,
             LearningRate = learningRate ?? options.LearningRate,
         };
@@ -214,6 +219,6 @@ internal static class TrainCommand
     }
 
     /// <summary>The JSON result of <c>simvae train</c>.</summary>
-    internal sealed record TrainResult(string Command, string Method, string Dataset, int Images, long Steps, long TotalSteps,
-        IReadOnlyDictionary<string, double> Losses, double? ViewsPerSecond, double Seconds, string Output, string Checkpoint, string Device, string Precision);
+    internal sealed record TrainResult(string Command, string Method, string Backbone, int LatentDim, double LearningRate, int Epochs,
+        string Dataset, int Images, long Steps, long TotalSteps, IReadOnlyDictionary<string, double> Losses, double? ViewsPerSecond, double Seconds, string Output, string Checkpoint, string Device, string Precision);
 }

@@ -94,7 +94,7 @@ public abstract record SslOptions
         Require(WarmupFraction is >= 0 and < 1, nameof(WarmupFraction), WarmupFraction, "must be in [0, 1)");
         Require(Backbone != BackboneKind.ResNet18 || (Height == 32 && Width == 32), nameof(Backbone), Backbone, "ResNet-18 expects 32×32 images");
         Require(Backbone != BackboneKind.Conv || (Height % 4 == 0 && Width % 4 == 0 && Height >= 4 && Width >= 4), nameof(Backbone), $"{Height}×{Width}",
-            "Conv needs a height and width divisible by 4");
+            "Conv needs a height and width divisible by 4 (the mlp backbone takes any size)");
     }
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> with <paramref name="message"/> unless <paramref name="ok"/>.</summary>
