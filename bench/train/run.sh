@@ -12,6 +12,7 @@
 #                 scalar loops (seconds per step), so they default to a few steps.
 # The reference's OpenBLAS gets OPENBLAS_CORETYPE=Haswell when the environment sets none (OpenBLAS 0.3.21 misdetects
 # newer AMD cores and falls back to slow generic kernels); a value already set is left alone.
+#   BLAS_LIB_DIR   a folder holding another libblas.so.3, put first on LD_LIBRARY_PATH (the reference's BLAS)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -31,6 +32,9 @@ PY_BF16_STEPS=${PY_BF16_STEPS:-$((native_bf16 ? PY_STEPS : 4))}
 if [[ -z "${OPENBLAS_CORETYPE:-}" ]]; then
   export OPENBLAS_CORETYPE=Haswell
   echo "[train] OPENBLAS_CORETYPE was unset: the reference runs with OPENBLAS_CORETYPE=Haswell" >&2
+fi
+if [[ -n "${BLAS_LIB_DIR:-}" ]]; then
+  export LD_LIBRARY_PATH="$BLAS_LIB_DIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 fi
 cores=$(nproc)
 
