@@ -50,6 +50,7 @@ public static class ComparisonRunner
         Report("data", null, null, $"{train} / {test}{(probeTrain == train ? "" : $"; probes: {probeTrain}")}");
 
         var transformed = new List<TransformedTask>();
+        using var baselines = new BaselineFeatureCache();
         var columnTasks = new List<(string Name, int[] TrainLabels, int[] TestLabels, int Classes)>();
         var tasks = new List<TaskInfo> { new("content", "content", train.ClassCount, probeTrain.Count, test.Count, "the class label") };
         try
@@ -90,7 +91,7 @@ public static class ComparisonRunner
                         Report("resume", method, seed, $"run {finished}/{runCount} ({method}, seed {seed}) finished before: kept {cells.CellPath(method, seed)}");
                         continue;
                     }
-                    var run = RunOne(options, method, seed, train, probeTrain, test, transformed, columnTasks, cells, cancellation,
+                    var run = RunOne(options, method, seed, train, probeTrain, test, transformed, columnTasks, cells, baselines, cancellation,
                         (stage, message, training) => Report(stage, method, seed, message, training));
                     if (!ComparisonOptions.IsBaseline(method)) stepsPerRun = run.Steps;
                     runs.Add(run);
@@ -133,13 +134,14 @@ public static class ComparisonRunner
 
     private static RunResult RunOne(ComparisonOptions options, string method, int seed, ImageDataset train, ImageDataset probeTrain, ImageDataset test,
         IReadOnlyList<TransformedTask> transformed, IReadOnlyList<(string Name, int[] TrainLabels, int[] TestLabels, int Classes)> columnTasks,
-        ComparisonCells cells, CancellationToken cancellation, Action<string, string, TrainingProgress?> report)
+        ComparisonCells cells, BaselineFeatureCache baselines, CancellationToken cancellation, Action<string, string, TrainingProgress?> report)
     {
         if (ComparisonOptions.IsBaseline(method))
         {
-            report("features", $"{method}: a baseline, no training", null);
-            using var baseline = BaselineFeatures.Create(method);
-            return Evaluate(options, method, seed, baseline, Untrained, probeTrain, test, transformed, columnTasks, cancellation, report);
+            report("features", $"{method}: a baseline, no training (features computed once for all seeds)", null);
+            var baseline = baselines.Get(method);
+            var result = Evaluate(options, method, seed, baseline, Untrained, probeTrain, test, transformed, columnTasks, cancellation, report);
+            return result with { FeaturizeRowsPerSecond = baseline.RowsPerSecond(probeTrain, test) };
         }
         var methodOptions = options.CreateMethod(method);
         string metricsPath = cells.MetricsPath(method, seed);

@@ -73,7 +73,7 @@ public class BaselineTests
         {
             var options = new ComparisonOptions
             {
-                DataSet = "synthetic", SyntheticCount = 600, Methods = ["pixels", "resnet18", "vae"], Seeds = [1], MaxSteps = 2, ProbeTrainImages = 200,
+                DataSet = "synthetic", SyntheticCount = 600, Methods = ["pixels", "resnet18", "vae"], Seeds = [1, 2], MaxSteps = 2, ProbeTrainImages = 200,
                 Backbone = BackboneKind.Conv, LatentDim = 6,
                 Device = CPU, OutputFolder = folder, LogEvery = 1, ViewInvarianceImages = 20,
                 Probes = new ProbeOptions { Mlp = false, Gmm = false, L2Grid = [1e-2], LinearMaxIterations = 20, KMax = 3 },
@@ -84,17 +84,19 @@ public class BaselineTests
             Assert.AreEqual(2, result.StepsPerRun, "the budget is the trained methods'");
             Assert.AreEqual(500, result.TrainImages, "the methods train on every training image");
             Assert.IsTrue(result.Tasks.All(t => t.TrainRows == 200), "the probes fit on the first 200");
-            Assert.AreEqual(6, result.Runs.Single(r => r.Method == "vae").Diagnostics.Dimensions, "--latent-dim reaches the trained methods");
-            Assert.AreEqual(512, result.Runs.Single(r => r.Method == "resnet18").Diagnostics.Dimensions, "and not the baselines");
+            RunResult Run(string method, int seed = 1) => result.Runs.Single(r => r.Method == method && r.Seed == seed);
+            Assert.AreEqual(6, Run("vae").Diagnostics.Dimensions, "--latent-dim reaches the trained methods");
+            Assert.AreEqual(512, Run("resnet18").Diagnostics.Dimensions, "and not the baselines");
             foreach (var baseline in BaselineFeatures.Names)
             {
-                var run = result.Runs.Single(r => r.Method == baseline);
+                var run = Run(baseline);
+                Assert.AreEqual(run.FeaturizeRowsPerSecond, Run(baseline, seed: 2).FeaturizeRowsPerSecond, $"{baseline}: featurized once for both seeds");
                 Assert.AreEqual(0, run.Steps);
                 Assert.IsTrue(run.FeaturizeRowsPerSecond > 0, baseline);
                 Assert.IsTrue(run.Tasks["content"].Scores["linear"] > 1.0 / 10, $"{baseline} content above chance");
                 Assert.IsTrue(File.Exists(Path.Combine(folder, "runs", $"{baseline}-seed1-{ComparisonCells.Untrained}.json")));
             }
-            Assert.IsTrue(result.Runs.Single(r => r.Method == "vae").FeaturizeRowsPerSecond > 0);
+            Assert.IsTrue(Run("vae").FeaturizeRowsPerSecond > 0);
             StringAssert.Contains(File.ReadAllText(Path.Combine(folder, "report.md")), "| pixels |");
             StringAssert.Contains(File.ReadAllText(Path.Combine(folder, "report.md")), "| resnet18 |");
 
