@@ -140,8 +140,7 @@ public static class ComparisonRunner
         {
             report("features", $"{method}: a baseline, no training (features computed once for all seeds)", null);
             var baseline = baselines.Get(method);
-            var result = Evaluate(options, method, seed, baseline, Untrained, probeTrain, test, transformed, columnTasks, cancellation, report);
-            return result with { FeaturizeRowsPerSecond = baseline.RowsPerSecond(probeTrain, test) };
+            return Evaluate(options, method, seed, baseline, Untrained, probeTrain, test, transformed, columnTasks, cancellation, report);
         }
         var methodOptions = options.CreateMethod(method);
         string metricsPath = cells.MetricsPath(method, seed);
@@ -191,7 +190,8 @@ public static class ComparisonRunner
         report("features", "featurizing the training and test images", null);
         var trainFeatures = features.Transform(train);
         var testFeatures = features.Transform(test);
-        double rowsPerSecond = (train.Count + test.Count) / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
+        double rowsPerSecond = features is CachedBaseline cached ? cached.RowsPerSecond(train, test)   // measured when first computed
+            : (train.Count + test.Count) / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
         report("features", $"{method} seed {seed}: {train.Count + test.Count} images featurized at {rowsPerSecond:F0} rows/s", null);
         var probeOptions = options.Probes with { Seed = seed };
         var results = new Dictionary<string, ProbeResult>();
