@@ -238,6 +238,7 @@ public static class ComparisonReport
                 lines.Add($"SimVAE {kind}{(kind == "style" ? " (mean over style tasks)" : "")} {ScoreTitles[score]} > {other}: {100 * a.Mean:F1}% vs {100 * b.Mean:F1}% (Δ {diff:+0.0;-0.0} points, ± {noise:F1}) — {verdict}.");
             }
         }
+        if (lines.Count == 0) lines.Add("None of the methods the paper compares SimVAE with (vae, beta-vae, simclr, vicreg) was run.");
         return lines;
     }
 

@@ -27,6 +27,9 @@ public class ComparisonRunnerTests
         Assert.AreEqual(4, json["runs"]!.AsArray().Count);
         Assert.AreEqual("simvae", (string?)json["runs"]![0]!["method"]);
         StringAssert.Contains(File.ReadAllText(Path.Combine(folder.Path, "report.md")), "| simvae |");
+        StringAssert.Contains(File.ReadAllText(Path.Combine(folder.Path, "report.md")), "> simclr");
+        var alone = ComparisonReport.Expectations(result with { Runs = result.Runs.Where(r => r.Method == "simvae").ToList() });
+        StringAssert.Contains(alone.Single(), "None of the methods the paper compares SimVAE with", "SimVAE alone: the section says why it is empty");
     }
 
     [TestMethod]
