@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SimVae.Losses;
@@ -51,6 +52,7 @@ public static class DinoLoss
         if (!(momentum is >= 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(momentum), momentum, "must be in [0, 1]");
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        center.mul_(momentum).add_(teacher.mean([0], keepdim: true).reshape(center.shape), alpha: 1 - momentum);
+        using Scalar keep = momentum, add = 1 - momentum;   // held: see MomentumTeacher.Update
+        center.mul_(keep).add_(teacher.mean([0], keepdim: true).reshape(center.shape), alpha: add);
     }
 }

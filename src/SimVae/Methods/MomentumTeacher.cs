@@ -47,7 +47,10 @@ public sealed class MomentumTeacher : nn.Module<Tensor, Tensor>
         if (!(momentum is >= 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(momentum), momentum, "momentum must be in [0, 1]");
         using var noGrad = no_grad();
         var (student, teacher) = Pairs();
-        foreach (var (s, t) in student.Zip(teacher)) t.mul_(momentum).add_(s, alpha: 1 - momentum);
+        // Scalars held in variables: an implicit double → Scalar is unreachable during the native call, and a garbage
+        // collection then frees it while libtorch reads it (TorchSharp 0.107; see UpdatesSurviveGarbageCollectionsDuringTheNativeCalls).
+        using Scalar keep = momentum, add = 1 - momentum;
+        foreach (var (s, t) in student.Zip(teacher)) t.mul_(keep).add_(s, alpha: add);
     }
 
     /// <summary>The teacher's output, without gradients.</summary>

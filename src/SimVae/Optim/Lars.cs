@@ -61,32 +61,35 @@ public sealed class Lars : OptimizerHelper, optim.IMomentum
     {
         var o = group.Options;
         double lr = o.LearningRate!.Value, momentum = o.momentum!.Value, eta = o.eta!.Value, decay = o.weight_decay!.Value;
+        // Scalars held in variables for the whole step: see MomentumTeacher.Update.
+        using Scalar momentumScalar = momentum, minusLr = -lr, lrScalar = lr, etaScalar = eta, decayScalar = decay;
         foreach (var param in group.Parameters)
         {
             var grad = param.grad;
             if (grad is null) continue;
             bool excluded = o.exclude_one_dimensional!.Value && param.dim() <= 1;
             double wd = excluded ? 0 : decay;
-            var d = wd == 0 ? grad : grad.add(param, alpha: wd);
+            var d = wd == 0 ? grad : grad.add(param, alpha: decayScalar);
             var state = (State)_state[param.Handle];
             if (momentum != 0)
             {
                 if (state.momentum_buffer is null) state.momentum_buffer = d.clone().detach().DetachFromDisposeScope();
-                else state.momentum_buffer.mul_(momentum).add_(d);
+                else state.momentum_buffer.mul_(momentumScalar).add_(d);
                 d = state.momentum_buffer;
             }
-            if (excluded) param.add_(d, alpha: -lr);
-            else param.sub_(d * TrustRatio(param, grad, eta, wd) * lr);
+            if (excluded) param.add_(d, alpha: minusLr);
+            else param.sub_(d.mul(TrustRatio(param, grad, etaScalar, decayScalar)).mul_(lrScalar));
         }
     }, closure);
 
     /// <summary>η‖θ‖/(‖g‖ + wd‖θ‖) as a scalar tensor (no host synchronisation), 1 where either norm is 0.</summary>
-    private static Tensor TrustRatio(Tensor param, Tensor grad, double eta, double wd)
+    private static Tensor TrustRatio(Tensor param, Tensor grad, Scalar eta, Scalar wd)
     {
+        using Scalar zero = 0;
         var paramNorm = param.norm();
         var gradNorm = grad.norm();
-        var ratio = paramNorm * eta / (gradNorm + paramNorm * wd);
-        return where(paramNorm.gt(0).logical_and(gradNorm.gt(0)), ratio, ones_like(ratio));
+        var ratio = paramNorm.mul(eta).div(gradNorm.add(paramNorm.mul(wd)));
+        return where(paramNorm.gt(zero).logical_and(gradNorm.gt(zero)), ratio, ones_like(ratio));
     }
 
     /// <inheritdoc />

@@ -28,6 +28,44 @@ public class MomentumTeacherTests
         Assert.ThrowsExactly<ArgumentException>(() => new MomentumTeacher([student], [new Linear(2, 2)]));
     }
 
+    /// <summary>
+    /// A Scalar made by an implicit conversion (t.mul_(0.9)) is unreachable while libtorch reads it, so a garbage collection
+    /// then finalizes (frees) it under the call: "Expected false to be true" from c10::Scalar::toDouble, seen in MoCo and
+    /// DINO runs of `simvae compare` once in ~5,000 steps. Updates under constant collections must keep their scalars alive.
+    /// </summary>
+    [TestMethod]
+    [Timeout(120_000, CooperativeCancellation = true)]
+    public void UpdatesSurviveGarbageCollectionsDuringTheNativeCalls()
+    {
+        using var student = new Linear(4, 4);
+        using var teacher = new MomentumTeacher([student], [new Linear(4, 4)]);
+        using var center = zeros(1, 4);
+        using var rows = ones(3, 4);
+        using var stop = new CancellationTokenSource();
+        var collector = Task.Run(() =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+            }
+        });
+        try
+        {
+            for (int i = 0; i < 200_000; i++)
+            {
+                teacher.Update(0.99);
+                SimVae.Losses.DinoLoss.UpdateCenter(center, rows, 0.9);
+            }
+        }
+        finally
+        {
+            stop.Cancel();
+            collector.Wait();
+        }
+        Assert.AreEqual(1f, center.mean().item<float>(), 1e-5f, "the center converged to the rows' mean");
+    }
+
     [TestMethod]
     public void MomentumRisesOnBYOLsCosine()
     {
