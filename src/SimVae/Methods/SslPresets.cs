@@ -44,7 +44,8 @@ public static class SslPresets
     /// <summary>
     /// SimVAE with the small convolutional encoder, d = 64, Adam at 3e-4, 15 epochs: chosen on a validation split of
     /// FashionMNIST's training images; its features beat the raw pixels on content and style and ML.NET's pretrained
-    /// ResNet-18 on content kNN and crop position, at ~800× ResNet-18's featurizing speed (docs/results/recipe.md).
+    /// ResNet-18 with kNN on every task and on crop position with both probes (not with a linear probe on content, flip or
+    /// crop scale), at ~860× ResNet-18's featurizing speed (docs/results/recipe.md, 3 seeds).
     /// About 8 minutes for FashionMNIST's 60,000 images on 2 CPU cores.
     /// </summary>
     public static SslPreset Recommended { get; } = new("recommended",
